@@ -1,0 +1,78 @@
+"""One figure style for the whole book.
+
+Every chapter calls :func:`use_book_style` in its first cell and makes figures
+with :func:`subplots`, so fonts, sizes and colours agree from page to page.
+
+The palette is Okabe and Ito's (2008), chosen to stay distinguishable under the
+common forms of colour blindness; lines that must be told apart in greyscale
+also get different :data:`LINESTYLES`.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from cycler import cycler
+
+__all__ = ["PALETTE", "COLORS", "LINESTYLES", "use_book_style", "subplots", "finish"]
+
+#: Okabe-Ito colours by name.
+COLORS = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "sky": "#56B4E9",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+#: The order in which series take colours (yellow last: it is faint on white).
+PALETTE = [COLORS[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black", "yellow")]
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
+
+_STYLE = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "legend.fontsize": 10,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 2.0,
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "image.cmap": "viridis",
+}
+
+
+def use_book_style() -> None:
+    """Apply the book's matplotlib settings (idempotent)."""
+    plt.rcParams.update(_STYLE)
+
+
+def subplots(nrows: int = 1, ncols: int = 1, width: float | None = None, height: float | None = None, **kwargs):
+    """``plt.subplots`` with the book's default size per panel.
+
+    ``width``/``height`` are the whole figure's size in inches; by default each
+    panel is about 4.6 x 3.6 inches (a single panel 6.4 x 4.0).
+    """
+    use_book_style()
+    if width is None:
+        width = 6.4 if ncols == 1 else 4.6 * ncols
+    if height is None:
+        height = 4.0 if nrows == 1 else 3.6 * nrows
+    return plt.subplots(nrows, ncols, figsize=(width, height), **kwargs)
+
+
+def finish(ax, title: str, xlabel: str, ylabel: str, legend: bool | None = None) -> None:
+    """Give an axis its title and labels (every figure in the book has them)."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend or (legend is None and len(ax.get_legend_handles_labels()[0]) > 1):
+        ax.legend()

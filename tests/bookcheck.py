@@ -1,0 +1,99 @@
+"""Helpers for the structural checks of notebooks and of the built site (imported by tests)."""
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+from html.parser import HTMLParser
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CHAPTERS = ROOT / "chapters"
+HTML = ROOT / "_build" / "html"
+
+IGNORE_WITH_REASON = re.compile(r"#\s*NBVAL_IGNORE_OUTPUT\s*[-:—(#]+\s*\S")
+
+
+def chapter_notebooks() -> list[pathlib.Path]:
+    return sorted(p for p in CHAPTERS.glob("*.ipynb"))
+
+
+def toc_files() -> list[str]:
+    return re.findall(r"file:\s*(\S+)", (ROOT / "_toc.yml").read_text())
+
+
+def load(nb_path: pathlib.Path) -> dict:
+    return json.loads(nb_path.read_text())
+
+
+def code_cells(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def notebook_problems(nb: dict) -> list[str]:
+    """Everything wrong with a saved chapter notebook, as readable sentences."""
+    problems = []
+    cells = code_cells(nb)
+    counts = [c.get("execution_count") for c in cells]
+    if any(n is None for n in counts):
+        problems.append("some code cells were saved unexecuted")
+    elif counts != list(range(1, len(cells) + 1)):
+        problems.append(f"cells were not executed once, top to bottom (execution counts {counts[:12]}...)")
+    for i, cell in enumerate(cells):
+        src = source(cell)
+        tags = cell.get("metadata", {}).get("tags", [])
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and "raises-exception" not in tags:
+                problems.append(f"code cell {i} saved an error: {out.get('ename')}")
+            if out.get("output_type") == "stream" and out.get("name") == "stderr" and "Warning" in "".join(out.get("text", "")):
+                problems.append(f"code cell {i} printed a warning to stderr")
+            if "image/png" in out.get("data", {}):
+                alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "")
+                if len(alt.strip()) < 15:
+                    problems.append(f"code cell {i} makes a figure without alt text (metadata mystnb.image.alt)")
+        if "NBVAL_IGNORE_OUTPUT" in src and not IGNORE_WITH_REASON.search(src):
+            problems.append(f"code cell {i} ignores its output without a reason on the marker line")
+    if cells:
+        first = source(cells[0])
+        if "use_book_style" not in first or "set_printoptions" not in first:
+            problems.append("the first code cell must set the print precision and the book's plotting style")
+    return problems
+
+
+class _ImgParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.imgs: list[dict] = []
+        self.scripts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.imgs.append(a)
+        elif tag == "script" and a.get("src"):
+            self.scripts.append(a["src"])
+
+
+def parse_html(text: str) -> _ImgParser:
+    p = _ImgParser()
+    p.feed(text)
+    return p
+
+
+def images_without_alt(text: str) -> list[str]:
+    """The ``src`` of every <img> whose alt text is missing, empty or just a file name."""
+    bad = []
+    for img in parse_html(text).imgs:
+        alt = (img.get("alt") or "").strip()
+        if not alt or re.fullmatch(r"[\w./-]+\.(png|svg|jpg|jpeg|gif)", alt) or re.fullmatch(r"[0-9a-f]{20,}", alt):
+            bad.append(img.get("src", "?"))
+    return bad
+
+
+def remote_scripts(text: str) -> list[str]:
+    """Scripts loaded from another host (the site must work from disk, offline)."""
+    return [s for s in parse_html(text).scripts if re.match(r"(https?:)?//", s)]

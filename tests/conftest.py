@@ -1,0 +1,5 @@
+import pathlib
+import sys
+
+# tests/ holds a small helper module (bookcheck) shared by the structural tests.
+sys.path.insert(0, str(pathlib.Path(__file__).parent))

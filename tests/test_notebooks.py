@@ -1,0 +1,35 @@
+"""Structure of the saved chapter notebooks (fast: nothing is executed here; nbval runs them)."""
+import pytest
+
+from bookcheck import chapter_notebooks, load, notebook_problems, toc_files
+
+NOTEBOOKS = chapter_notebooks()
+
+
+def test_every_chapter_is_in_the_toc_and_every_toc_entry_exists():
+    toc = set(toc_files())
+    stems = {f"chapters/{p.stem}" for p in NOTEBOOKS}
+    assert stems, "no chapter notebooks found"
+    assert stems <= toc, f"not in _toc.yml: {sorted(stems - toc)}"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_saved_notebook_is_executed_clean_and_accessible(nb_path):
+    assert notebook_problems(load(nb_path)) == []
+
+
+def _cell(src, count, outputs=(), metadata=None):
+    return {"cell_type": "code", "source": src, "execution_count": count, "outputs": list(outputs), "metadata": metadata or {}}
+
+
+def test_the_structure_check_catches_planted_problems():
+    first = _cell("import numpy as np\nnp.set_printoptions(precision=4)\nuse_book_style()", 1)
+    png = {"output_type": "display_data", "data": {"image/png": "..."}, "metadata": {}}
+    nb = {"cells": [first, _cell("plot()", 3, [png]), _cell("# NBVAL_IGNORE_OUTPUT\nt()", 2)]}
+    problems = " | ".join(notebook_problems(nb))
+    assert "top to bottom" in problems
+    assert "alt text" in problems
+    assert "without a reason" in problems
+    good = {"cells": [first, _cell("plot()", 2, [png], {"mystnb": {"image": {"alt": "A parabola and its tangent line."}}}),
+                      _cell("# NBVAL_IGNORE_OUTPUT: a timing varies from run to run\nt()", 3)]}
+    assert notebook_problems(good) == []

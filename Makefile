@@ -5,13 +5,13 @@ PYTHON   ?= $(shell command -v python3.11 || command -v python3)
 VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
-MATHJAX  := _static/mathjax
+MATHJAX  := _assets/mathjax
 SANITIZE := tests/nbval_sanitize.cfg
 export TQDM_DISABLE := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book build test unit nbval site clean constraints
+.PHONY: setup book build test unit nbval site clean constraints mathjax _static/mathjax
 
 setup: $(STAMP)
 
@@ -23,10 +23,13 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@touch $(STAMP)
 
 # MathJax is served from the site itself, so formulas render with no network.
+# (Not under _static/: Jupyter Book adds every .js file there to every page.)
 $(MATHJAX): $(STAMP)
-	@rm -rf $(MATHJAX) && mkdir -p _static
+	@rm -rf $(MATHJAX) && mkdir -p $(dir $(MATHJAX))
 	@src=$$($(BIN)/python -c "import mathjax, pathlib; print(pathlib.Path(mathjax.__file__).parent / 'static' / 'mathjax' / 'es5')") \
 	  && cp -r "$$src" $(MATHJAX)
+
+mathjax _static/mathjax: $(MATHJAX)
 
 build: $(STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build . -W -n --keep-going

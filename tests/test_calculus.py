@@ -123,3 +123,19 @@ def test_rel_error_basics():
 def test_bad_inputs_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    "H, kind",
+    [(np.diag([2.0, 1.0]), "minimum"), (np.diag([-2.0, -1.0]), "maximum"), (np.diag([2.0, -1.0]), "saddle"),
+     (np.diag([2.0, 0.0]), "degenerate"), ([[0.0, 1.0], [1.0, 0.0]], "saddle")],
+)
+def test_classify_critical_point(H, kind):
+    assert C.classify_critical_point(H) == kind
+
+
+def test_classify_uses_eigenvalues_not_the_diagonal():
+    # positive diagonal, but eigenvalues 3 and -1: a planted trap for a "check the diagonal" shortcut
+    assert C.classify_critical_point([[1.0, 2.0], [2.0, 1.0]]) == "saddle"
+    with pytest.raises(ValueError, match="square"):
+        C.classify_critical_point(np.ones((2, 3)))

@@ -33,6 +33,7 @@ __all__ = [
     "rel_error",
     "check_grad",
     "GradCheck",
+    "classify_critical_point",
 ]
 
 DEFAULT_H = 1e-5
@@ -218,3 +219,22 @@ def check_grad(f, grad_f, x, h: float = DEFAULT_H, tol: float = 1e-6) -> GradChe
     errs = np.abs(g_a - g_n) / np.maximum(np.abs(g_a) + np.abs(g_n), 1e-12)
     k = int(np.argmax(errs))
     return GradCheck(float(errs[k]), k, float(g_a[k]), float(g_n[k]), tol)
+
+
+def classify_critical_point(H, tol: float = 1e-8) -> str:
+    """Classify a critical point from its Hessian ``H`` (D, D) by the signs of its eigenvalues.
+
+    Returns ``"minimum"`` (all > tol), ``"maximum"`` (all < -tol), ``"saddle"``
+    (some > tol and some < -tol) or ``"degenerate"`` (an eigenvalue within tol
+    of zero and no sign change: second-order information cannot decide).
+    """
+    H = np.asarray(H, dtype=np.float64)
+    if H.ndim != 2 or H.shape[0] != H.shape[1]:
+        raise ValueError(f"H must be a square matrix of shape (D, D); got shape {H.shape}.")
+    lam = np.linalg.eigvalsh((H + H.T) / 2)
+    pos, neg = np.any(lam > tol), np.any(lam < -tol)
+    if pos and neg:
+        return "saddle"
+    if np.any(np.abs(lam) <= tol):
+        return "degenerate"
+    return "minimum" if pos else "maximum"

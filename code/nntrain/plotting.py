@@ -51,7 +51,20 @@ _STYLE = {
 
 
 def use_book_style() -> None:
-    """Apply the book's matplotlib settings (idempotent)."""
+    """Apply the book's matplotlib settings (idempotent).
+
+    Inside a Jupyter kernel it also selects the inline backend, so figures are
+    saved into the notebook even when ``MPLBACKEND=Agg`` is set in the
+    environment (as the Makefile's test runs do for scripts).
+    """
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython is always installed with the book
+        shell = None
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        shell.run_line_magic("matplotlib", "inline")
     plt.rcParams.update(_STYLE)
 
 

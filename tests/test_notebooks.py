@@ -30,6 +30,8 @@ def test_the_structure_check_catches_planted_problems():
     assert "top to bottom" in problems
     assert "alt text" in problems
     assert "without a reason" in problems
+    same_line = {"cells": [first, _cell("# NBVAL_IGNORE_OUTPUT: timings vary\nt()", 2)]}
+    assert "exact line" in " ".join(notebook_problems(same_line))
     good = {"cells": [first, _cell("plot()", 2, [png], {"mystnb": {"image": {"alt": "A parabola and its tangent line."}}}),
-                      _cell("# NBVAL_IGNORE_OUTPUT: a timing varies from run to run\nt()", 3)]}
+                      _cell("# NBVAL_IGNORE_OUTPUT\n# a timing varies from run to run\nt()", 3)]}
     assert notebook_problems(good) == []

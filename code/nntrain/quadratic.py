@@ -120,7 +120,9 @@ class Quadratic:
         w = self._points(w)
         return w @ self.A - self.b  # A is symmetric
 
-    def hessian(self) -> np.ndarray:
+    def hessian(self, w=None) -> np.ndarray:
+        """The Hessian A (D, D); the same at every point, so ``w`` (accepted for
+        the common interface of :mod:`nntrain.functions`) is ignored."""
         return self.A.copy()
 
     def eigh(self) -> tuple[np.ndarray, np.ndarray]:

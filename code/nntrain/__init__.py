@@ -1,10 +1,29 @@
 """nntrain: the numerical code behind *Training Neural Networks - an executable course*.
 
-Modules follow the book, and import with numpy alone (plotting and widgets
-are separate so the numerics stay light):
+Modules follow the book. The numerical ones import with numpy alone; plotting,
+widgets and the static companions are separate.
 
-* :mod:`nntrain.calculus`  - chapter 1: numerical derivatives and gradient checks
-* :mod:`nntrain.core`      - ``Parameter`` and ``Module``, shared by layers and optimizers
-* :mod:`nntrain.plotting`  - the book's figure style (matplotlib)
+Chapter 1, derivatives
+    calculus   numerical derivatives, gradient checks, critical points
+    stopping   gradient descent with the three stopping rules
+Chapter 2, backpropagation
+    core       Parameter and Module, shared by layers and optimizers
+    functional forward/backward pairs with explicit caches
+    layers     Linear, activations, Sequential (torch's shapes and names)
+    losses     mean squared error, softmax cross-entropy via log-sum-exp
+    data       the bundled scikit-learn digits, standardized
+Chapter 3, convergence analysis
+    quadratic  quadratic problems 1/2 w^T A w - b^T w + c
+    functions  Rosenbrock and other non-quadratic test problems
+    descent    gradient descent, Newton and optimizer runners returning trajectories
+    rates      closed-form rates, regimes and step-size bounds
+    linear_models  perceptron and logistic regression
+Chapter 4, adaptive methods
+    optim      SGD, momentum forms, Rprop, QuickProp, Adagrad, RMSprop, Adadelta, Adam, AdamW
+    schedules  learning-rate schedules matching torch.optim.lr_scheduler
+Presentation (matplotlib / ipywidgets)
+    plotting   the book's figure style
+    widgets, race  interactive figures for Jupyter
+    companion  kernel-free slider figures for the static website
 """
 __version__ = "0.1.0"

@@ -1,0 +1,76 @@
+"""nntrain.race: the race's computations, its widget and its static companion."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nntrain import optim, race
+from nntrain.core import Parameter
+
+pytestmark = pytest.mark.ch4
+
+
+def test_race_equals_running_each_optimizer_by_hand():
+    out = race.race("rotated valley", ["Momentum", "Adam"], lr=0.03, beta1=0.8, beta2=0.99, steps=40)
+    prob = race.problem("rotated valley")
+    for name, make in [("Momentum", lambda p: optim.SGD(p, lr=0.03, momentum=0.8)),
+                       ("Adam", lambda p: optim.Adam(p, lr=0.03, betas=(0.8, 0.99)))]:
+        p = Parameter(race.START["rotated valley"])
+        opt = make([p])
+        ws = [p.data.copy()]
+        for _ in range(40):
+            opt.zero_grad()
+            p.accumulate(prob.grad(p.data))
+            opt.step()
+            ws.append(p.data.copy())
+        np.testing.assert_allclose(out[name].w, np.array(ws), rtol=1e-12)
+        assert out[name].w.shape == (41, 2)
+
+
+def test_every_racer_runs_on_every_problem():
+    for pn in race.PROBLEMS:
+        out = race.race(pn, list(race.RACERS), lr=0.01, steps=5)
+        assert set(out) == set(race.RACERS)
+        for tr in out.values():
+            assert np.all(np.isfinite(tr.w))
+
+
+def test_shared_knobs_reach_the_optimizers():
+    opt = race.make_racer("Adam", 0.2, 0.5, 0.75)([Parameter(np.zeros(2))])
+    assert opt.param_groups[0]["betas"] == (0.5, 0.75) and opt.lr == 0.2
+    opt = race.make_racer("RMSprop", 0.2, 0.5, 0.75)([Parameter(np.zeros(2))])
+    assert opt.param_groups[0]["alpha"] == 0.75
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="racer"):
+        race.make_racer("Lion", 0.1)
+    with pytest.raises(ValueError, match="problem"):
+        race.problem("Himmelblau")
+    with pytest.raises(ValueError, match="at least one"):
+        race.race("valley", [], 0.1)
+
+
+def test_divergent_runs_stop_instead_of_overflowing():
+    out = race.race("valley", ["SGD"], lr=0.2, steps=200)  # 0.2 * 25 = 5 > 2: diverges
+    assert out["SGD"].stopped_early
+
+
+def test_widget_builds_and_reacts():
+    pytest.importorskip("ipywidgets")
+    import matplotlib
+    matplotlib.use("Agg")
+    box = race.race_widget(steps=10)
+    controls = box.children[0].children[0].children
+    controls[1].value = 0.1  # learning rate slider: redraw must not fail
+    assert box.children[1].outputs is not None
+
+
+def test_static_companion_is_self_contained():
+    pytest.importorskip("IPython")
+    import matplotlib
+    matplotlib.use("Agg")
+    html = race.race_companion(names=("SGD", "Adam"), lrs=(0.01, 0.03), beta1s=(0.9,), beta2s=(0.999,), steps=10)
+    text = html.data
+    assert text.count("data:image/png;base64") >= 2
+    assert "<script src" not in text and "http://" not in text and "https://" not in text

@@ -29,7 +29,17 @@ def _check_rprop(lr: float, etas: tuple[float, float], step_sizes: tuple[float, 
         raise ValueError(f"step_sizes must satisfy 0 <= min <= max; got {step_sizes!r}.")
 
 
-class Rprop(Optimizer):
+class _RpropFamily(Optimizer):
+    """Shared constructor of the sign-based methods: ``lr`` (the initial step size), ``etas``, ``step_sizes``."""
+
+    def __init__(self, params: Iterable[Parameter], lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50.0)):
+        _check_rprop(lr, etas, step_sizes)
+        super().__init__(params, dict(lr=float(lr), etas=tuple(map(float, etas)),
+                                      step_sizes=tuple(map(float, step_sizes))))
+
+
+class Rprop(_RpropFamily):
     r"""Resilient backpropagation as ``torch.optim.Rprop`` (no weight backtracking).
 
     Each weight has its own step size Delta (``state["step_size"]``, starting
@@ -50,12 +60,6 @@ class Rprop(Optimizer):
     step_sizes = (Delta_min, Delta_max).
     """
 
-    def __init__(self, params: Iterable[Parameter], lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
-                 step_sizes: tuple[float, float] = (1e-6, 50.0)):
-        _check_rprop(lr, etas, step_sizes)
-        super().__init__(params, dict(lr=float(lr), etas=tuple(map(float, etas)),
-                                      step_sizes=tuple(map(float, step_sizes))))
-
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float,
                etas: tuple[float, float], step_sizes: tuple[float, float]) -> None:
         if not state:
@@ -71,7 +75,7 @@ class Rprop(Optimizer):
         state["prev"] = g
 
 
-class RpropBacktrack(Optimizer):
+class RpropBacktrack(_RpropFamily):
     r"""Rprop with weight backtracking (lecture notes 000; Riedmiller and Braun 1993).
 
     State: step sizes Delta (start at lr), previous gradient ``prev`` (start
@@ -88,12 +92,6 @@ class RpropBacktrack(Optimizer):
 
     Inputs: as :class:`Rprop`.
     """
-
-    def __init__(self, params: Iterable[Parameter], lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
-                 step_sizes: tuple[float, float] = (1e-6, 50.0)):
-        _check_rprop(lr, etas, step_sizes)
-        super().__init__(params, dict(lr=float(lr), etas=tuple(map(float, etas)),
-                                      step_sizes=tuple(map(float, step_sizes))))
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float,
                etas: tuple[float, float], step_sizes: tuple[float, float]) -> None:

@@ -84,3 +84,21 @@ def test_bad_input_raises():
         Rosenbrock(b=-1)
     with pytest.raises(ValueError, match="width > 0"):
         TwoBasins(width=0)
+
+
+def test_cliff_gradient_hessian_and_minimiser():
+    from nntrain.calculus import check_grad, hessian
+    from nntrain.functions import Cliff
+
+    cliff = Cliff()
+    for x in [-1.0, 0.9, 1.0, 1.05, 2.5]:
+        w = np.array([x])
+        assert check_grad(cliff.loss, cliff.grad, w, h=1e-6), x
+        np.testing.assert_allclose(cliff.hessian(w), hessian(cliff.loss, w, h=1e-4), rtol=1e-4, atol=1e-4)
+    w_min = cliff.minimizer()
+    assert abs(cliff.grad(w_min)[0]) < 1e-10 and abs(w_min[0] - 3.0) < 1e-6
+    # the face is steep: hundreds of times the gentle slope
+    face = np.max(np.abs(cliff.grad(np.linspace(0.5, 1.5, 1001)[:, None])))
+    assert face > 200 * abs(cliff.grad(np.array([0.0]))[0])
+    with pytest.raises(ValueError, match="edge < w_star"):
+        Cliff(edge=4.0)

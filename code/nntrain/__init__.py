@@ -17,6 +17,7 @@ Chapter 3, convergence analysis
     functions  Rosenbrock and other non-quadratic test problems
     descent    gradient descent, Newton and optimizer runners returning trajectories
     rates      closed-form rates, regimes and step-size bounds
+    clipping   gradient clipping (as torch.nn.utils.clip_grad_norm_)
     linear_models  perceptron and logistic regression
 Chapter 4, adaptive methods
     optim      SGD, momentum forms, Rprop, QuickProp, Adagrad, RMSprop, Adadelta, Adam, AdamW

@@ -11,12 +11,14 @@ shape of its input; ``hessian`` takes one point (D,) and returns (D, D).
   Newton against gradient descent; chapter 4, adaptive methods).
 * :class:`TwoBasins` - a 1-D function with a shallow, narrow local minimum and a
   deeper, wide global one (chapter 3: a large step can escape the poor basin).
+* :class:`Cliff` - a gentle 1-D slope with a sudden drop (chapter 3: one step on
+  the cliff face throws the iterate far away; gradient clipping prevents it).
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Rosenbrock", "TwoBasins"]
+__all__ = ["Rosenbrock", "TwoBasins", "Cliff"]
 
 
 def _points(w, dim: int) -> np.ndarray:
@@ -149,3 +151,70 @@ class TwoBasins:
 
     def __repr__(self) -> str:
         return f"TwoBasins(depth={self.depth}, centre={self.centre}, width={self.width})"
+
+
+class Cliff:
+    """A gentle 1-D slope with a sudden drop: a "cliff" in the loss surface.
+
+    E(w) = slope / 2 (w - w_star)^2 + height * sigmoid(-sharpness (w - edge)),
+    w of shape (1,) or (..., 1). Left of ``edge`` the loss sits ``height`` higher
+    (the plateau above the cliff); right of it the parabola takes over, with its
+    minimum near ``w_star``. On the cliff face the gradient reaches about
+    ``height * sharpness / 4``, hundreds of times the slope elsewhere, so a step
+    size that suits the gentle parts throws the iterate far away (Pascanu et al.
+    2013; lecture notes 004, "cliffs").
+
+    Inputs: ``slope > 0``, ``w_star`` and ``edge`` floats with ``edge < w_star``,
+    ``height > 0``, ``sharpness > 0``.
+    """
+
+    dim = 1
+
+    def __init__(self, slope: float = 0.2, w_star: float = 3.0, edge: float = 1.0,
+                 height: float = 20.0, sharpness: float = 50.0):
+        if not (slope > 0 and height > 0 and sharpness > 0 and np.isfinite(w_star) and edge < w_star):
+            raise ValueError("Cliff needs slope > 0, height > 0, sharpness > 0 and edge < w_star; "
+                             f"got slope={slope}, height={height}, sharpness={sharpness}, edge={edge}, w_star={w_star}.")
+        self.slope, self.w_star, self.edge = float(slope), float(w_star), float(edge)
+        self.height, self.sharpness = float(height), float(sharpness)
+
+    def _sigmoid(self, x: np.ndarray) -> np.ndarray:
+        z = -self.sharpness * (x - self.edge)
+        return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1 / (1 + exp(-z)), without overflow
+
+    def loss(self, w) -> np.ndarray | float:
+        """E(w): float for ``w`` of shape (1,), array of shape (...) for (..., 1)."""
+        w = _points(w, 1)
+        x = w[..., 0]
+        val = 0.5 * self.slope * (x - self.w_star) ** 2 + self.height * self._sigmoid(x)
+        return float(val) if w.ndim == 1 else val
+
+    __call__ = loss
+
+    def grad(self, w) -> np.ndarray:
+        """dE/dw, same shape as ``w``."""
+        w = _points(w, 1)
+        x = w[..., 0]
+        s = self._sigmoid(x)
+        return (self.slope * (x - self.w_star) - self.height * self.sharpness * s * (1 - s))[..., None]
+
+    def hessian(self, w) -> np.ndarray:
+        """Second derivative as a (1, 1) array at one point ``w`` of shape (1,)."""
+        w = _point(w, 1)
+        s = self._sigmoid(w[0])
+        return np.array([[self.slope + self.height * self.sharpness**2 * s * (1 - s) * (1 - 2 * s)]])
+
+    def minimizer(self) -> np.ndarray:
+        """The global minimiser, shape (1,): w_star shifted by the cliff's tail (found by bisection)."""
+        lo, hi = self.edge + 1e-9, self.w_star + 1.0
+        lo = max(lo, self.edge + 40.0 / self.sharpness)  # past the face, where E is convex
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if self.grad(np.array([mid]))[0] < 0:
+                lo = mid
+            else:
+                hi = mid
+        return np.array([0.5 * (lo + hi)])
+
+    def __repr__(self) -> str:
+        return f"Cliff(height={self.height:g}, sharpness={self.sharpness:g}, edge={self.edge:g})"

@@ -62,8 +62,12 @@ def test_widget_builds_and_reacts():
     matplotlib.use("Agg")
     box = race.race_widget(steps=10)
     controls = box.children[0].children[0].children
-    controls[1].value = 0.1  # learning rate slider: redraw must not fail
-    assert box.children[1].outputs is not None
+    first = box.image.value
+    assert first[:4] == b"\x89PNG"
+    controls[1].value = 0.1  # learning rate slider: redraw must not fail, and must change the picture
+    assert box.image.value != first and box.message.value == ""
+    box.children[0].children[1].value = ()  # no optimizer chosen: a message, not a traceback
+    assert "at least one" in box.message.value
 
 
 def test_static_companion_is_self_contained():

@@ -127,33 +127,44 @@ def race_figure(problem_name: str, races: dict[str, Trajectory], title: str = ""
 
 
 def race_widget(names: Sequence[str] = ("SGD", "Momentum", "Nesterov", "RMSprop", "Adam"), steps: int = 150):
-    """The interactive race (needs a running kernel): problem, optimizers, lr, beta1, beta2."""
+    """The interactive race (needs a running kernel): problem, optimizers, lr, beta1, beta2.
+
+    Returns an ``ipywidgets.VBox``; display it by making it a cell's last
+    expression. The figure is drawn into an ``ipywidgets.Image`` (not an
+    ``Output`` widget), so a live kernel, the saved notebook and nbval all see
+    one and the same output. ``box.redraw()`` recomputes; ``box.message`` and
+    ``box.image`` are the message line and the picture.
+    """
+    import io
+
     import ipywidgets as W
     import matplotlib.pyplot as plt
-    from IPython.display import display
 
     prob_w = W.Dropdown(options=list(PROBLEMS), value="valley", description="problem")
     who = W.SelectMultiple(options=list(RACERS), value=tuple(names), description="optimizers", rows=6)
     lr_w = W.FloatLogSlider(value=0.03, base=10, min=-3, max=0, step=0.25, description="lr")
     b1_w = W.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum/β₁")
     b2_w = W.FloatSlider(value=0.999, min=0.5, max=0.999, step=0.001, readout_format=".3f", description="β₂")
-    out = W.Output()
+    message = W.HTML()
+    image = W.Image(format="png", layout=W.Layout(max_width="900px"))
 
     def redraw(*_):
-        with out:
-            out.clear_output(wait=True)
-            if not who.value:
-                print("Choose at least one optimizer.")
-                return
-            races = race(prob_w.value, who.value, lr_w.value, b1_w.value, b2_w.value, steps)
-            race_figure(prob_w.value, races)
-            plt.show()
+        if not who.value:
+            message.value = "Choose at least one optimizer."
+            return
+        races = race(prob_w.value, who.value, lr_w.value, b1_w.value, b2_w.value, steps)
+        fig = race_figure(prob_w.value, races)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80)
+        plt.close(fig)
+        message.value = ""
+        image.value = buf.getvalue()
 
     for w in (prob_w, who, lr_w, b1_w, b2_w):
         w.observe(redraw, names="value")
+    box = W.VBox([W.HBox([W.VBox([prob_w, lr_w, b1_w, b2_w]), who]), message, image])
+    box.redraw, box.message, box.image = redraw, message, image
     redraw()
-    box = W.VBox([W.HBox([W.VBox([prob_w, lr_w, b1_w, b2_w]), who]), out])
-    display(box)
     return box
 
 

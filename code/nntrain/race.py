@@ -140,11 +140,12 @@ def race_widget(names: Sequence[str] = ("SGD", "Momentum", "Nesterov", "RMSprop"
     import ipywidgets as W
     import matplotlib.pyplot as plt
 
-    prob_w = W.Dropdown(options=list(PROBLEMS), value="valley", description="problem")
+    wide = {"description_width": "8em"}  # room for the labels, which are cut off by default
+    prob_w = W.Dropdown(options=list(PROBLEMS), value="valley", description="problem", style=wide)
     who = W.SelectMultiple(options=list(RACERS), value=tuple(names), description="optimizers", rows=6)
-    lr_w = W.FloatLogSlider(value=0.03, base=10, min=-3, max=0, step=0.25, description="lr")
-    b1_w = W.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum/β₁")
-    b2_w = W.FloatSlider(value=0.999, min=0.5, max=0.999, step=0.001, readout_format=".3f", description="β₂")
+    lr_w = W.FloatLogSlider(value=0.03, base=10, min=-3, max=0, step=0.25, description="lr", style=wide)
+    b1_w = W.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum / β₁", style=wide)
+    b2_w = W.FloatSlider(value=0.999, min=0.5, max=0.999, step=0.001, readout_format=".3f", description="β₂", style=wide)
     message = W.HTML()
     image = W.Image(format="png", layout=W.Layout(max_width="900px"))
 

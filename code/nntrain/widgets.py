@@ -87,7 +87,7 @@ class Quadratic2DState:
 
     def message(self) -> str:
         worst = float(self.factors.max())
-        tail = f"{rates.steps_to_reduce(worst):.0f} steps to shrink the error 10⁶-fold" if worst < 1 else "never"
+        tail = f"{rates.steps_to_reduce(worst):.0f} steps to shrink the error 10⁶-fold" if worst < 1 else "the error never shrinks"
         return (f"η = {self.eta:g}, κ = {self.kappa:g}: factors |1 − ηλ| = {self.factors[0]:.3f} (shallow), "
                 f"{self.factors[1]:.3f} (steep) → {self.verdict}; {tail}. Best step η* = {self.eta_star:.3f}.")
 

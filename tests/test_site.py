@@ -53,3 +53,13 @@ def test_bibliography_renders_citations(pages):
 def test_the_alt_and_script_checks_catch_planted_problems():
     assert images_without_alt('<img src="a.png"><img src="b.png" alt="b.png"><img src="c.png" alt="A curve.">') == ["a.png", "b.png"]
     assert remote_scripts('<script src="https://cdn.example/x.js"></script><script src="_static/y.js"></script>') == ["https://cdn.example/x.js"]
+
+
+def test_chapters_have_launch_download_and_repository_buttons(pages):
+    for nb in chapter_notebooks():
+        page = pages[f"chapters/{nb.stem}.html"]
+        assert f"mybinder.org/v2/gh/" in page and "urlpath=lab/tree/chapters/" in page, f"{nb.stem}: no Binder (JupyterLab) button"
+        assert "colab.research.google.com/github/" in page, f"{nb.stem}: no Colab button"
+        assert "thebe-launch-button" in page or "initThebeSBT" in page, f"{nb.stem}: no Thebe button"
+        assert "REPLACE-WITH-YOUR-ORG" in page, f"{nb.stem}: no repository button"
+        assert f"_sources/chapters/{nb.stem}.ipynb" in page, f"{nb.stem}: no download button for the notebook"

@@ -30,13 +30,20 @@ def _check_rprop(lr: float, etas: tuple[float, float], step_sizes: tuple[float, 
 
 
 class _RpropFamily(Optimizer):
-    """Shared constructor of the sign-based methods: ``lr`` (the initial step size), ``etas``, ``step_sizes``."""
+    """What the sign-based methods share: the constructor (``lr`` is the initial step size, ``etas``, ``step_sizes``) and the initial state."""
 
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50.0)):
         _check_rprop(lr, etas, step_sizes)
         super().__init__(params, dict(lr=float(lr), etas=tuple(map(float, etas)),
                                       step_sizes=tuple(map(float, step_sizes))))
+
+    @staticmethod
+    def _init_state(state: dict[str, Any], p: np.ndarray, lr: float) -> None:
+        """Step count 0, previous gradient 0, every step size Delta = lr."""
+        state["step"] = 0
+        state["prev"] = np.zeros_like(p)
+        state["step_size"] = np.full_like(p, lr)
 
 
 class Rprop(_RpropFamily):
@@ -63,9 +70,7 @@ class Rprop(_RpropFamily):
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float,
                etas: tuple[float, float], step_sizes: tuple[float, float]) -> None:
         if not state:
-            state["step"] = 0
-            state["prev"] = np.zeros_like(p)
-            state["step_size"] = np.full_like(p, lr)
+            self._init_state(state, p, lr)
         state["step"] += 1
         s = np.sign(g * state["prev"])
         factor = np.where(s > 0, etas[1], np.where(s < 0, etas[0], 1.0))
@@ -96,9 +101,7 @@ class RpropBacktrack(_RpropFamily):
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float,
                etas: tuple[float, float], step_sizes: tuple[float, float]) -> None:
         if not state:
-            state["step"] = 0
-            state["prev"] = np.zeros_like(p)
-            state["step_size"] = np.full_like(p, lr)
+            self._init_state(state, p, lr)
             state["prev_delta"] = np.zeros_like(p)
         state["step"] += 1
         s = np.sign(g * state["prev"])

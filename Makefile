@@ -11,7 +11,8 @@ export TQDM_DISABLE := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book build test unit nbval site clean constraints mathjax _static/mathjax
+.PHONY: setup book build test unit nbval site clean constraints mathjax _static/mathjax \
+        exercises exercise-tests grade
 
 setup: $(STAMP)
 
@@ -40,7 +41,25 @@ book: build
 	@echo "    $(CURDIR)/_build/html/index.html"
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not site" tests
+	$(BIN)/python -m pytest -m "not site and not exercises" tests
+
+# Student notebooks and autograders from the masters (fails unless every
+# solution scores full marks); see exercises/README.md.
+exercises: $(STAMP)
+	$(BIN)/python exercises/assign.py
+
+# The exercise sets and the grader: solutions full, blanks zero, planted
+# mistakes caught, hostile submissions contained, student notebooks current.
+exercise-tests: $(STAMP)
+	$(BIN)/python -m pytest -m exercises tests
+
+# make grade SUBMISSIONS=folder [TIMEOUT=120]: grades.csv and
+# grades_by_question.csv in that folder.
+TIMEOUT ?= 120
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [TIMEOUT=seconds]" >&2; exit 2; }
+	@ls exercises/build/*/autograder/*-autograder_*.zip > /dev/null 2>&1 || $(BIN)/python exercises/assign.py --build-only
+	$(BIN)/python exercises/grade.py "$(SUBMISSIONS)" --timeout $(TIMEOUT)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) chapters
@@ -48,7 +67,7 @@ nbval: $(STAMP)
 site: $(STAMP)
 	$(BIN)/python -m pytest -m site tests
 
-test: unit nbval build site
+test: unit exercise-tests nbval build site
 	@echo "make test: all checks passed"
 
 constraints: $(STAMP)
@@ -57,5 +76,5 @@ constraints: $(STAMP)
 	   $(BIN)/python -m pip freeze --exclude-editable | grep -v -i -E '^(torch|nntrain)=='; } > constraints.txt
 
 clean:
-	rm -rf _build $(MATHJAX) .pytest_cache .hypothesis
+	rm -rf _build $(MATHJAX) .pytest_cache .hypothesis exercises/build
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +

@@ -18,12 +18,12 @@ files are written into FOLDER:
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import csv
 import dataclasses
 import json
 import pathlib
 import re
-import shutil
 import sys
 import tempfile
 import zipfile
@@ -79,7 +79,7 @@ def load_exercise(name: str, build: pathlib.Path = BUILD) -> Exercise:
             "run `make exercises`")
     points, hidden = {}, {}
     with zipfile.ZipFile(zips[-1]) as zf:
-        for n in zf.namelist():
+        for n in sorted(zf.namelist()):
             if n.startswith("tests/") and n.endswith(".py"):
                 src = zf.read(n).decode()
                 q = n[len("tests/"):-3]
@@ -118,7 +118,8 @@ def _case_messages(output: str, question: str) -> list[tuple[int, str]]:
         if "Test case failed" in body:
             lines = [ln.strip() for ln in body.strip().splitlines()
                      if ln.strip()]
-            found.append((int(number), lines[-1] if lines else "failed"))
+            last = lines[-1] if lines else "failed"
+            found.append((int(number), last.removeprefix("AssertionError: ")))
     return found
 
 
@@ -175,7 +176,8 @@ def grade_one(path: pathlib.Path, exercises: dict[str, Exercise],
     screened = tamper.screen(nb)
     nb.setdefault("metadata", {}).setdefault("otter", {})
     nb["metadata"]["otter"]["assignment_name"] = exercise
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="grade-",
+                                     ignore_cleanup_errors=True) as tmp:
         scratch = pathlib.Path(tmp)
         work = scratch / "submission"
         work.mkdir()
@@ -184,7 +186,6 @@ def grade_one(path: pathlib.Path, exercises: dict[str, Exercise],
         zip_path.write_bytes(tamper.add_canaries(ex.autograder.read_bytes()))
         outcome = sandbox.run_otter(work / f"{exercise}.ipynb", zip_path,
                                     scratch, timeout, FILE_CAP)
-        shutil.rmtree(scratch, ignore_errors=True)
     if outcome.timed_out:
         return Result(name, exercise, 0.0, ex.possible, "timeout",
                       f"stopped after {timeout:g} s: does a cell never end?")
@@ -228,22 +229,29 @@ def write_csvs(folder: pathlib.Path, results: list[Result]) -> None:
 
 
 def grade_folder(folder: pathlib.Path, timeout: float = 120.0,
-                 build: pathlib.Path = BUILD, echo=None) -> list[Result]:
+                 build: pathlib.Path = BUILD, echo=None,
+                 jobs: int = 1) -> list[Result]:
+    """Grade every notebook in ``folder`` (``jobs`` at a time) into CSVs."""
     folder = pathlib.Path(folder)
     if not folder.is_dir():
         raise ValueError(f"SUBMISSIONS must be a folder; got {folder}")
     if timeout <= 0:
         raise ValueError(f"the timeout must be positive seconds; got {timeout}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be a positive integer; got {jobs}")
     exercises = {n: load_exercise(n, build) for n in exercise_names(build)}
     if not exercises:
         raise ValueError(f"no autograders in {build}: run `make exercises`")
-    results = []
-    for path in sorted(folder.glob("*.ipynb")):
+    def one(path: pathlib.Path) -> Result:
         r = grade_one(path, exercises, timeout)
-        results.append(r)
         if echo:
             echo(f"{r.submission}: {r.exercise or '-'} {r.score:g}/"
                  f"{r.possible:g} {r.status}")
+        return r
+
+    paths = sorted(folder.glob("*.ipynb"))
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        results = list(pool.map(one, paths))
     write_csvs(folder, results)
     return results
 
@@ -253,9 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=pathlib.Path)
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds per notebook (default 120)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="notebooks graded at once (default 1)")
     args = parser.parse_args(argv)
     try:
-        results = grade_folder(args.folder, args.timeout, echo=print)
+        results = grade_folder(args.folder, args.timeout, echo=print,
+                               jobs=args.jobs)
     except ValueError as e:
         print(f"grade: {e}", file=sys.stderr)
         return 2

@@ -35,11 +35,16 @@ class Outcome:
     seconds: float
 
 
-def _limit(file_cap: int):
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_cap, file_cap))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    return apply
+def _exec_limited(argv: list[str]) -> None:
+    """``sandbox.py FILE_CAP CMD...``: cap file sizes, then become CMD.
+
+    (A launcher rather than ``preexec_fn``, which is unsafe when the grader
+    runs several submissions from threads.)
+    """
+    cap = int(argv[0])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (cap, cap))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.execv(argv[1], argv[1:])
 
 
 def _kill_marked(scratch: str) -> None:
@@ -71,16 +76,17 @@ def run_otter(notebook: pathlib.Path, autograder: pathlib.Path,
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     })
-    cmd = [sys.executable, "-m", "otter", "run", "--no-logo",
+    cmd = [sys.executable, __file__, str(file_cap),
+           sys.executable, "-m", "otter", "run", "--no-logo",
            "-a", str(autograder), "-o", str(out), str(notebook)]
     log_path = scratch / "otter.log"
     start = time.monotonic()
     timed_out = False
-    with open(log_path, "wb") as log:
+    # The log stays open here: a submission may delete its path, not its data.
+    with open(log_path, "w+b") as log:
         proc = subprocess.Popen(
             cmd, cwd=scratch, env=env, stdin=subprocess.DEVNULL,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=_limit(file_cap))
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -92,9 +98,8 @@ def run_otter(notebook: pathlib.Path, autograder: pathlib.Path,
             proc.wait()
         finally:
             _kill_marked(str(scratch))
-    seconds = time.monotonic() - start
-    with open(log_path, "rb") as log:
-        log.seek(max(0, log_path.stat().st_size - LOG_TAIL))
+        seconds = time.monotonic() - start
+        log.seek(max(0, os.fstat(log.fileno()).st_size - LOG_TAIL))
         tail = log.read().decode(errors="replace")
     results = None
     results_path = out / "results.json"
@@ -104,3 +109,7 @@ def run_otter(notebook: pathlib.Path, autograder: pathlib.Path,
         except (ValueError, UnicodeDecodeError):
             results = None
     return Outcome(results, timed_out, proc.returncode, tail, seconds)
+
+
+if __name__ == "__main__":
+    _exec_limited(sys.argv[1:])

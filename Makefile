@@ -53,13 +53,14 @@ exercises: $(STAMP)
 exercise-tests: $(STAMP)
 	$(BIN)/python -m pytest -m exercises tests
 
-# make grade SUBMISSIONS=folder [TIMEOUT=120]: grades.csv and
+# make grade SUBMISSIONS=folder [TIMEOUT=120] [JOBS=1]: grades.csv and
 # grades_by_question.csv in that folder.
 TIMEOUT ?= 120
+JOBS ?= 1
 grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [TIMEOUT=seconds]" >&2; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [TIMEOUT=seconds] [JOBS=n]" >&2; exit 2; }
 	@ls exercises/build/*/autograder/*-autograder_*.zip > /dev/null 2>&1 || $(BIN)/python exercises/assign.py --build-only
-	$(BIN)/python exercises/grade.py "$(SUBMISSIONS)" --timeout $(TIMEOUT)
+	$(BIN)/python exercises/grade.py "$(SUBMISSIONS)" --timeout $(TIMEOUT) --jobs $(JOBS)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) chapters

@@ -36,7 +36,7 @@ def graded(built, tmp_path_factory) -> dict[str, grade.Result]:
         for _, old, new, _ in load_mistakes(name):
             nb = plant(nb, old, new)
         (folder / f"{name}_mistakes.ipynb").write_text(json.dumps(nb))
-    results = grade.grade_folder(folder, timeout=240)
+    results = grade.grade_folder(folder, timeout=240, jobs=2)
     return {r.submission: r for r in results} | {"_folder": folder}
 
 

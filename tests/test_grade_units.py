@@ -97,7 +97,7 @@ def test_case_messages_parse_otter_output():
            "        Error at line 3 in test q2:\n"
            "        AssertionError: dW has shape (3, 2); expected (2, 3)\n")
     assert grade._case_messages(out, "q2") == [
-        (2, "AssertionError: dW has shape (3, 2); expected (2, 3)")]
+        (2, "dW has shape (3, 2); expected (2, 3)")]
 
 
 def test_grade_folder_rejects_bad_arguments(tmp_path):

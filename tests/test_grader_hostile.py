@@ -17,7 +17,7 @@ import tamper
 from exercisecheck import BUILD, STUDENT, set_names
 
 pytestmark = pytest.mark.exercises
-TIMEOUT = 60
+TIMEOUT = 40
 
 OTTER_PATCH = """\
 from otter.test_files import abstract_test, exception_test
@@ -92,7 +92,7 @@ def batch(tmp_path_factory):
         {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     before = sorted(p.name for p in folder.iterdir())
     start = time.monotonic()
-    results = grade.grade_folder(folder, timeout=TIMEOUT)
+    results = grade.grade_folder(folder, timeout=TIMEOUT, jobs=2)
     elapsed = time.monotonic() - start
     return folder, before, {r.submission: r for r in results}, elapsed
 

@@ -12,7 +12,7 @@ import pytest
 import assign
 import grade
 from exercisecheck import (BUILD, STUDENT, load_mistakes, masters, plant,
-                           secret_lines, set_names)
+                           run_question_tests, secret_lines, set_names)
 from bookcheck import chapter_notebooks
 
 pytestmark = pytest.mark.exercises
@@ -26,16 +26,13 @@ def built() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def graded(built, tmp_path_factory) -> dict[str, grade.Result]:
-    """One batch: each set's blank, solutions and planted-mistake notebooks."""
+    """One batch: each set's blank and solutions notebooks."""
     folder = tmp_path_factory.mktemp("submissions")
     for name in built:
         shutil.copy(STUDENT / f"{name}.ipynb", folder / f"{name}_blank.ipynb")
         solutions = BUILD / name / "autograder" / f"{name}.ipynb"
         shutil.copy(solutions, folder / f"{name}_solutions.ipynb")
-        nb = json.loads(solutions.read_text())
-        for _, old, new, _ in load_mistakes(name):
-            nb = plant(nb, old, new)
-        (folder / f"{name}_mistakes.ipynb").write_text(json.dumps(nb))
+
     results = grade.grade_folder(folder, timeout=240, jobs=2)
     return {r.submission: r for r in results} | {"_folder": folder}
 
@@ -101,17 +98,26 @@ def test_untouched_student_notebook_scores_zero_everywhere(graded, name):
 
 
 @pytest.mark.parametrize("name", set_names())
-def test_each_planted_mistake_loses_points_with_its_message(graded, name):
-    r = graded[f"{name}_mistakes.ipynb"]
+def test_each_planted_mistake_loses_points_with_its_message(built, name):
+    """Each typical mistake, planted alone into the solutions (so a wrong q1
+    cannot mask q3's own message), fails a test of its question with the
+    intended message. The tests run in this process on trusted code; the
+    grader itself is exercised by the blank, solutions and hostile batches."""
     mistakes = load_mistakes(name)
     assert {m[0] for m in mistakes} == set(grade.load_exercise(name).points), (
         "every question needs a planted mistake in tests/mistakes/")
-    by_q = {q.question: q for q in r.questions}
-    for question, _, _, message in mistakes:
-        q = by_q[question]
-        assert q.score < q.possible, f"{question}: the mistake kept its points"
-        assert message in q.output, (
-            f"{question}: feedback lacks {message!r}:\n{q.output[-800:]}")
+    solutions = json.loads(
+        (BUILD / name / "autograder" / f"{name}.ipynb").read_text())
+    autograder = grade.load_exercise(name).autograder
+    for question, old, new, message in mistakes:
+        assert all(ok for ok, _ in run_question_tests(
+            solutions, autograder, question)), f"{question}: solution fails"
+        planted = plant(json.loads(json.dumps(solutions)), old, new)
+        outcomes = run_question_tests(planted, autograder, question)
+        failures = [msg for ok, msg in outcomes if not ok]
+        assert failures, f"{question}: the mistake passes every test"
+        assert any(message in m for m in failures), (
+            f"{question}: no failure says {message!r}: {failures}")
 
 
 def test_grade_csvs_have_a_row_per_submission(graded):

@@ -44,17 +44,26 @@ def test_each_set_has_a_page_with_launch_and_download_buttons(site_text,
         f"urlpath=lab/tree/exercises/student/{name}.ipynb" in page
     assert "colab.research.google.com/github/" in page
     assert f"_sources/exercises/student/{name}.ipynb" in page
-    assert "grader.check(" in page, "the page should show the checks"
+    assert "grader.check(" in readable(page), "the page shows no checks"
 
 
 def test_no_solution_or_hidden_test_reaches_the_site(site_text):
+    """A set's solution lines and hidden test names appear in none of the
+    site's files for that set (its page, its downloadable notebook, any
+    other copy), and no master or build output is copied to the site."""
     leaks = {}
     for master in masters():
+        mine = {n: t for n, t in site_text.items()
+                if f"exercises/student/{master.stem}" in n}
+        assert len(mine) >= 2, f"{master.stem}: its page is missing"
         for secret in secret_lines(master):
-            where = [n for n, t in site_text.items() if shows(t, secret)]
+            where = [n for n, t in mine.items() if shows(t, secret)]
             if where:
                 leaks[secret] = where[:2]
     assert not leaks, f"solution text on the site: {list(leaks.items())[:3]}"
+    copied = [p for p in HTML.rglob("*") if "source" in p.parts
+              and "exercises" in p.parts or "build" in p.parts]
+    assert not copied, f"masters or build outputs on the site: {copied[:3]}"
 
 
 def test_the_leak_check_finds_code_in_highlighted_pages(site_text):

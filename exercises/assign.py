@@ -28,7 +28,12 @@ VOLATILE_CELL_METADATA = ("execution", "lines_to_next_cell", "collapsed",
 
 
 def normalise(nb: dict) -> dict:
-    """The notebook with stable cell ids and no volatile metadata."""
+    """The notebook with stable cell ids and no volatile metadata, and its
+    title above the set-up cell otter puts first."""
+    cells = nb["cells"]
+    if len(cells) > 1 and "otter.Notebook" in "".join(cells[0]["source"]) \
+            and cells[1]["cell_type"] == "markdown":
+        cells[0], cells[1] = cells[1], cells[0]
     nb["metadata"].pop("jupytext", None)
     nb["metadata"].pop("widgets", None)
     for i, cell in enumerate(nb["cells"]):

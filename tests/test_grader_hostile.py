@@ -1,7 +1,7 @@
 """`make grade` on a batch of hostile submissions next to a correct one.
 
 Each hostile notebook is the untouched student notebook of the first set with
-one cell added after otter's set-up cell; the correct one is otter's
+one cell added after its title and otter's set-up cell; the correct one is otter's
 solutions notebook. Every notebook must get a row with the right status and no
 undeserved points, and the correct one must still score full marks.
 """
@@ -70,7 +70,7 @@ EXPECTED_STATUS = {
 def _with_cell(source: str) -> dict:
     name = set_names()[0]
     nb = json.loads((STUDENT / f"{name}.ipynb").read_text())
-    nb["cells"].insert(1, {"cell_type": "code", "execution_count": None,
+    nb["cells"].insert(2, {"cell_type": "code", "execution_count": None,
                            "id": "hostile", "metadata": {}, "outputs": [],
                            "source": source})
     return nb

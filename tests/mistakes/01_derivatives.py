@@ -1,9 +1,5 @@
-"""Typical mistakes in the 01_derivatives exercise set, one per question.
-
-tests/test_exercises.py replaces OLD by NEW in the solutions notebook (OLD must
-occur exactly once in its code cells), grades it, and requires that QUESTION
-loses points and that its feedback contains MESSAGE.
-"""
+"""Typical mistakes in the 01_derivatives exercise set, one per question (see
+tests/mistakes/README.md)."""
 
 MISTAKES = [
     # (question, old, new, message)

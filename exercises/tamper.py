@@ -184,8 +184,10 @@ def _screen_code(code: str) -> list[str]:
         elif isinstance(node, ast.Delete):
             targets = node.targets
         for t in targets:
-            if isinstance(t, (ast.Attribute, ast.Subscript)) and (
-                    _root(t) in modules | _FORBIDDEN_NAMES):
+            # np.allclose = ... rebinds a module's function; an item such as
+            # plt.rcParams["figure.dpi"] = 100 is ordinary settings code
+            if isinstance(t, ast.Attribute) and _root(t) in modules or (
+                    _root(t) in _FORBIDDEN_NAMES):
                 found.append(f"assigns to {ast.unparse(t)}")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             if node.func.id in _FORBIDDEN_CALLS:

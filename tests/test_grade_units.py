@@ -55,6 +55,7 @@ def test_screen_flags_ways_of_tampering(code):
     "import otter\ngrader = otter.Notebook(\"01_derivatives.ipynb\")",
     'grader.check("q1_jacobian")',
     "%matplotlib inline\nimport matplotlib.pyplot as plt",
+    "import matplotlib.pyplot as plt\nplt.rcParams['figure.dpi'] = 100",
     "def broken(:",
 ])
 def test_screen_leaves_ordinary_code_alone(code):

@@ -22,6 +22,11 @@ Chapter 3, convergence analysis
 Chapter 4, adaptive methods
     optim      SGD, momentum forms, Rprop, QuickProp, Adagrad, RMSprop, Adadelta, Adam, AdamW
     schedules  learning-rate schedules matching torch.optim.lr_scheduler
+Chapter 5, minibatches
+    data       minibatches(X, y, ...): one shuffled (optionally stratified) epoch
+    synthetic  linear regression with known weights, two moons, spirals
+    train      fit(): the training loop and its History
+    averaging  AveragedModel: Polyak averaging and the EMA of the weights
 Presentation (matplotlib / ipywidgets)
     plotting   the book's figure style
     widgets, race  interactive figures for Jupyter

@@ -182,7 +182,10 @@ def test_reduce_on_plateau_steps_on_the_validation_metric():
     assert h.lr == [0.01, 0.01, 0.01, 0.001]
 
 
-def test_progress_is_quiet_under_pytest_and_shown_on_request(capsys):
+def test_progress_is_quiet_under_pytest_and_shown_on_request(capsys,
+                                                           monkeypatch):
+    # make test exports TQDM_DISABLE=1, which tqdm itself honours
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
     assert interactive() is False
     X, y, _ = linear_regression(32, 2, np.random.default_rng(0))
     model = Sequential(Linear(2, 1, rng=np.random.default_rng(1)))

@@ -27,9 +27,10 @@ Chapter 5, minibatches
     synthetic  linear regression with known weights, two moons, spirals
     train      fit(): the training loop and its History
     averaging  AveragedModel: Polyak averaging and the EMA of the weights
+    batch_noise  the variance of minibatch gradients; SGD on least squares
 Presentation (matplotlib / ipywidgets)
     plotting   the book's figure style
-    widgets, race  interactive figures for Jupyter
+    widgets, race, batch_widget  interactive figures for Jupyter
     companion  kernel-free slider figures for the static website
 """
 __version__ = "0.1.0"

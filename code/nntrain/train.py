@@ -170,7 +170,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, batches: Callable[[int
     bar = None
     if progress:
         from tqdm.auto import tqdm  # lazy: the package imports with numpy alone
-        epoch_range = bar = tqdm(epoch_range, desc="epochs", unit="epoch")
+        # disable=False: an explicit request wins over TQDM_DISABLE
+        epoch_range = bar = tqdm(epoch_range, desc="epochs", unit="epoch",
+                                 disable=False)
     model.train()
     for epoch in epoch_range:
         start = time.perf_counter()

@@ -28,9 +28,13 @@ Chapter 5, minibatches
     train      fit(): the training loop and its History
     averaging  AveragedModel: Polyak averaging and the EMA of the weights
     batch_noise  the variance of minibatch gradients; SGD on least squares
+Chapter 6, initialization and input normalization
+    init       initialisers with torch.nn.init's names, fans and gains
+    preprocessing  Standardizer, PCAWhitener, ZCAWhitener (fit on training data)
+    variance_flow  the variance of signals and gradients, layer by layer
 Presentation (matplotlib / ipywidgets)
     plotting   the book's figure style
-    widgets, race, batch_widget  interactive figures for Jupyter
+    widgets, race, batch_widget, init_widget  interactive figures for Jupyter
     companion  kernel-free slider figures for the static website
 """
 __version__ = "0.1.0"

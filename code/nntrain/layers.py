@@ -17,12 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 from . import functional as F
+from . import init as _init
+from .batch_norm import BatchNorm1d  # chapter 7; defined in its own module
 from .core import Module, Parameter
 
-__all__ = ["Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "Sequential",
+__all__ = ["Linear", "BatchNorm1d", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "Sequential",
            "parameters_to_vector", "vector_to_parameters", "grads_to_vector"]
 
-INITS = ("torch", "xavier", "he")
+INITS = ("torch", "xavier", "he", "lecun")
 
 
 class _Cached(Module):
@@ -43,9 +45,20 @@ class Linear(_Cached):
     (positive ints); ``rng`` a ``np.random.Generator``; ``init`` one of
 
     * ``"torch"`` (default): W and b uniform on ``[-1/sqrt(D), 1/sqrt(D)]``,
-      the default of ``torch.nn.Linear``;
-    * ``"xavier"``: W uniform with variance ``2 / (D + M)`` (Glorot and Bengio), b = 0;
-    * ``"he"``: W normal with variance ``2 / D`` (for ReLU networks), b = 0.
+      the default of ``torch.nn.Linear``: ``kaiming_uniform_(W, a=sqrt(5))``, whose
+      bound sqrt(3 g^2 / D) with g^2 = 2/(1 + 5) is 1/sqrt(D); we hand 1/sqrt(D) to
+      :func:`~nntrain.init.uniform_` as written (kaiming's rounds differently);
+    * ``"xavier"``: :func:`~nntrain.init.xavier_uniform_`, variance ``2 / (D + M)``
+      (Glorot and Bengio), b = 0;
+    * ``"he"``: :func:`~nntrain.init.kaiming_normal_` with ``nonlinearity="relu"``,
+      N(0, 2/D) (for ReLU networks), b = 0;
+    * ``"lecun"``: :func:`~nntrain.init.lecun_normal_`, N(0, 1/D), b = 0;
+    * a callable ``init(W, rng)`` that fills the array ``W`` of shape (M, D) in
+      place (e.g. ``nntrain.init.xavier_normal_``) or returns a new one, b = 0.
+
+    "torch", "xavier" and "he" draw exactly the numbers that earlier versions of
+    this class drew from ``rng`` (W first, then b for "torch"), so results with a
+    given seed do not change.
 
     Attributes: ``W`` a Parameter of shape (M, D); ``b`` a Parameter of shape (M,).
     forward: ``x`` of shape (N, D) -> ``out`` of shape (N, M).
@@ -53,27 +66,37 @@ class Linear(_Cached):
     ``dout^T x`` into ``W.grad`` and ``dout.sum(0)`` into ``b.grad``.
     """
 
-    def __init__(self, in_features: int, out_features: int, rng: np.random.Generator, init: str = "torch"):
+    def __init__(self, in_features: int, out_features: int, rng: np.random.Generator, init="torch"):
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name} must be a positive int; got {v!r}.")
         if not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng must be a np.random.Generator (np.random.default_rng(seed)); got {type(rng).__name__}.")
-        if init not in INITS:
-            raise ValueError(f"init must be one of {INITS}; got {init!r}.")
+            raise ValueError("rng must be a np.random.Generator (np.random.default_rng(seed)); "
+                             f"got {type(rng).__name__}.")
+        if not callable(init) and init not in INITS:
+            raise ValueError(f"init must be one of {INITS} or a callable init(W, rng); "
+                             f"got {init!r}.")
         D, M = int(in_features), int(out_features)
         self.in_features, self.out_features = D, M
+        W, b = np.zeros((M, D)), np.zeros(M)
         if init == "torch":
             bound = 1.0 / np.sqrt(D)
-            W = rng.uniform(-bound, bound, size=(M, D))
-            b = rng.uniform(-bound, bound, size=M)
+            _init.uniform_(W, rng, -bound, bound)
+            _init.uniform_(b, rng, -bound, bound)
         elif init == "xavier":
-            bound = np.sqrt(6.0 / (D + M))
-            W = rng.uniform(-bound, bound, size=(M, D))
-            b = np.zeros(M)
-        else:  # he
-            W = rng.normal(0.0, np.sqrt(2.0 / D), size=(M, D))
-            b = np.zeros(M)
+            _init.xavier_uniform_(W, rng)
+        elif init == "he":
+            _init.kaiming_normal_(W, rng, nonlinearity="relu")
+        elif init == "lecun":
+            _init.lecun_normal_(W, rng)
+        else:
+            out = init(W, rng)
+            if out is not None and out is not W:    # returned a new array
+                out = np.asarray(out, dtype=np.float64)
+                if out.shape != W.shape:
+                    raise ValueError(f"init(W, rng) returned shape {out.shape}; "
+                                     f"expected {W.shape} = (out_features, in_features).")
+                W[...] = out
         self.W = Parameter(W, "W")
         self.b = Parameter(b, "b")
 

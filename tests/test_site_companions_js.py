@@ -64,7 +64,8 @@ def run_probe(page_path):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium)")
 @pytest.mark.parametrize("page, n_companions", [("03_convergence.html", 2), ("04_adaptive_methods.html", 1),
-                                               ("05_minibatches.html", 1), ("06_initialization.html", 1)])
+                                               ("05_minibatches.html", 1), ("06_initialization.html", 1),
+                                               ("07_batch_norm.html", 1)])
 def test_sliders_switch_frames_offline(page, n_companions):
     path = HTML / "chapters" / page
     if not path.exists():

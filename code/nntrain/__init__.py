@@ -32,9 +32,12 @@ Chapter 6, initialization and input normalization
     init       initialisers with torch.nn.init's names, fans and gains
     preprocessing  Standardizer, PCAWhitener, ZCAWhitener (fit on training data)
     variance_flow  the variance of signals and gradients, layer by layer
+Chapter 7, batch normalization
+    batch_norm BatchNorm1d and its forward/backward pairs (torch's conventions)
+    smoothness how much the gradient changes over one step
 Presentation (matplotlib / ipywidgets)
     plotting   the book's figure style
-    widgets, race, batch_widget, init_widget  interactive figures for Jupyter
+    widgets, race, batch_widget, init_widget, bn_widget  interactive figures for Jupyter
     companion  kernel-free slider figures for the static website
 """
 __version__ = "0.1.0"

@@ -298,24 +298,27 @@ def bn_alt(lr: float, results: dict) -> str:
             f"epoch.")
 
 
-def bn_companion(lrs: Sequence[float] = COMPANION_LRS):
+def bn_companion(lrs: Sequence[float] = COMPANION_LRS,
+                 results: dict | None = None):
     """The static companion: one precomputed frame per learning rate, both
-    nets in every frame. Returns IPython HTML (8 frames by default) with
+    nets in every frame. ``results`` may map learning rates to
+    :func:`bn_results` already computed (the chapter's grid), so they are not
+    trained twice. Returns IPython HTML (8 frames by default) with
     ``.nbytes``."""
     from .companion import slider_figure
 
-    cache: dict = {}
+    cache: dict = dict(results or {})
 
-    def results(lr):
+    def result(lr):
         if lr not in cache:
             cache[lr] = bn_results(lr)
         return cache[lr]
 
     def render(lr):
         # 7.5 x 3.3 inches at 72 dpi, as chapter 6's companion
-        return bn_figure(lr, results(lr), width=7.5, height=3.3)
+        return bn_figure(lr, result(lr), width=7.5, height=3.3)
 
     return slider_figure(render, {"lr": [float(v) for v in lrs]},
-                         lambda lr: bn_alt(lr, results(lr)), dpi=72,
+                         lambda lr: bn_alt(lr, result(lr)), dpi=72,
                          title="Batch normalization and the learning rate",
                          labels={"lr": "learning rate"})

@@ -35,6 +35,9 @@ Chapter 6, initialization and input normalization
 Chapter 7, batch normalization
     batch_norm BatchNorm1d and its forward/backward pairs (torch's conventions)
     smoothness how much the gradient changes over one step
+Chapter 8, PyTorch (the only subpackage that imports torch)
+    bridge     convert (nntrain <-> torch, compare, adam_agreement),
+               training (device-agnostic loop), lbfgs, timing
 Presentation (matplotlib / ipywidgets)
     plotting   the book's figure style
     widgets, race, batch_widget, init_widget, bn_widget  interactive figures for Jupyter

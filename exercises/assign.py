@@ -27,13 +27,23 @@ VOLATILE_CELL_METADATA = ("execution", "lines_to_next_cell", "collapsed",
                           "scrolled", "jupyter")
 
 
+def is_colab_setup(cell: dict) -> bool:
+    """The Colab set-up cell that tools/colab_cell.py puts first in a master."""
+    meta = cell.get("metadata", {}).get("nntrain", {})
+    return isinstance(meta, dict) and meta.get("colab_setup") is True
+
+
 def normalise(nb: dict) -> dict:
-    """The notebook with stable cell ids and no volatile metadata, and its
-    title above the set-up cell otter puts first."""
-    cells = nb["cells"]
+    """The notebook with stable cell ids and no volatile metadata, the Colab
+    set-up cell first (otter puts its own init cell above it, but on Colab
+    that cell's ``import otter`` needs the set-up cell to have run), then the
+    title, then otter's init cell."""
+    setup = [c for c in nb["cells"] if is_colab_setup(c)]
+    cells = [c for c in nb["cells"] if not is_colab_setup(c)]
     if len(cells) > 1 and "otter.Notebook" in "".join(cells[0]["source"]) \
             and cells[1]["cell_type"] == "markdown":
         cells[0], cells[1] = cells[1], cells[0]
+    nb["cells"] = setup + cells
     nb["metadata"].pop("jupytext", None)
     nb["metadata"].pop("widgets", None)
     for i, cell in enumerate(nb["cells"]):

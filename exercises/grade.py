@@ -5,8 +5,9 @@
 Each ``*.ipynb`` in FOLDER is matched to an exercise set (by the assignment
 name otter stores in the notebook, else by its ``NN_`` file-name prefix),
 graded by ``otter run`` against that set's autograder in a fenced-in process
-of its own (``sandbox.py``), and checked for tampering (``tamper.py``). Two
-files are written into FOLDER:
+of its own (``sandbox.py``), and checked for tampering (``tamper.py``; the
+unedited Colab set-up cell of ``tools/colab_cell.py`` is exempt from its
+screen). Two files are written into FOLDER:
 
 * ``grades.csv``: submission, exercise, score, possible, status, feedback;
 * ``grades_by_question.csv``: submission, exercise, question, score,
@@ -21,6 +22,8 @@ import argparse
 import concurrent.futures
 import csv
 import dataclasses
+import functools
+import importlib.util
 import json
 import pathlib
 import re
@@ -33,6 +36,16 @@ sys.path.insert(0, str(HERE))
 
 import sandbox  # noqa: E402
 import tamper  # noqa: E402
+
+# tools/colab_cell.py builds the Colab set-up cell that every student notebook
+# starts with; the grader rebuilds it to exempt it, unedited, from the
+# tampering screen. tools/ is not a package and is not put on sys.path (that
+# could shadow other modules): the file is loaded by path, as
+# tests/test_colab.py loads it.
+_spec = importlib.util.spec_from_file_location(
+    "colab_cell", HERE.parent / "tools" / "colab_cell.py")
+colab_cell = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(colab_cell)
 
 BUILD = HERE / "build"
 FILE_CAP = 256 * 2**20      # bytes any one file written while grading may reach
@@ -109,6 +122,15 @@ def match(nb: dict, filename: str, names: list[str]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def colab_sources(exercise: str) -> tuple[str, ...]:
+    """The Colab set-up cell sources a submission of ``exercise`` may hold
+    unscreened: the one ``tools/colab_cell.py`` builds from ``_config.yml``
+    (repository url and branch) and the otter pin of ``requirements.txt``."""
+    url, branch = colab_cell.repository()
+    return (colab_cell.cell_source(url, branch, exercise),)
+
+
 def _case_messages(output: str, question: str) -> list[tuple[int, str]]:
     """(case number, last line of the message) for each failed case."""
     found = []
@@ -173,7 +195,7 @@ def grade_one(path: pathlib.Path, exercises: dict[str, Exercise],
         return Result(name, "", 0.0, 0.0, "unmatched",
                       "no exercise set has this assignment name or prefix")
     ex = exercises[exercise]
-    screened = tamper.screen(nb)
+    screened = tamper.screen(nb, allowed=colab_sources(exercise))
     nb.setdefault("metadata", {}).setdefault("otter", {})
     nb["metadata"]["otter"]["assignment_name"] = exercise
     with tempfile.TemporaryDirectory(prefix="grade-",

@@ -10,7 +10,7 @@ tamper-proof; three independent checks make tampering visible instead:
    written: assigning to an attribute of an imported module, ``setattr`` on
    one, ``exec``/``eval``/``compile``/``__import__``, reaching into
    ``sys.modules``, ``builtins`` or ``gc``, and touching otter or the test
-   files;
+   files (the course's own Colab set-up cell, unedited, is exempt);
 2. canary tests added to every submission's copy of the autograder
    (``add_canaries``): one that must fail (an always-pass test runner makes it
    pass), and one that must pass only if numpy's and the standard library's
@@ -29,6 +29,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterable
 
 CANARY_FAIL = "zz_canary_must_fail"
 CANARY_INTEGRITY = "zz_canary_integrity"
@@ -208,13 +209,24 @@ def _screen_code(code: str) -> list[str]:
     return found
 
 
-def screen(nb: dict) -> list[str]:
-    """Tampering patterns in a notebook's code cells, as short phrases."""
+def screen(nb: dict, allowed: Iterable[str] = ()) -> list[str]:
+    """Tampering patterns in a notebook's code cells, as short phrases.
+
+    A code cell whose source is exactly one of ``allowed`` is not screened:
+    the Colab set-up cell (``tools/colab_cell.py``) imports importlib, reads
+    ``sys.modules`` and writes ``tests/``, and ``grade.py`` passes the set-up
+    cell sources of the submission's set. A cell that differs from them in
+    any character (an edited set-up cell) is screened like any other.
+    """
+    allowed = set(allowed)
     found = []
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
         src = cell.get("source", "")
-        found += _screen_code("".join(src) if isinstance(src, list) else src)
+        src = "".join(src) if isinstance(src, list) else src
+        if src in allowed:
+            continue
+        found += _screen_code(src)
     return sorted(set(found))
 

@@ -35,16 +35,47 @@ def source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
+def is_colab_setup(cell: dict) -> bool:
+    """The Colab set-up cell that tools/colab_cell.py puts first in every notebook."""
+    meta = cell.get("metadata", {}).get("nntrain", {})
+    return isinstance(meta, dict) and meta.get("colab_setup") is True
+
+
+def colab_setup_problems(nb: dict) -> list[str]:
+    """The Colab set-up cell, where there is one, must be the notebook's first cell, a code cell,
+    there only once, with no outputs, and saved unexecuted or executed as cell 1."""
+    marked = [c for c in nb["cells"] if is_colab_setup(c)]
+    if not marked:
+        return []
+    cell = marked[0]
+    if len(marked) > 1 or nb["cells"][0] is not cell or cell["cell_type"] != "code" \
+            or cell.get("outputs") or cell.get("execution_count") not in (None, 1):
+        return ["the Colab set-up cell (tools/colab_cell.py) must be the first cell, once, "
+                "with no outputs and no execution count other than 1"]
+    return []
+
+
 def notebook_problems(nb: dict) -> list[str]:
-    """Everything wrong with a saved chapter notebook, as readable sentences."""
-    problems = []
-    cells = code_cells(nb)
+    """Everything wrong with a saved chapter notebook, as readable sentences.
+
+    The Colab set-up cell (tools/colab_cell.py) is checked on its own (``colab_setup_problems``)
+    and left out of the other checks: it is saved unexecuted, or executed as cell 1 after a
+    re-execution, so the other cells' execution counts run from 1 or from 2 (from 2 only when
+    the notebook has the cell; always from 2 when the cell's own count is 1)."""
+    problems = colab_setup_problems(nb)
+    setup = [c for c in code_cells(nb) if is_colab_setup(c)]
+    cells = [c for c in code_cells(nb) if not is_colab_setup(c)]
+    starts = [1]
+    if len(setup) == 1:
+        starts = [2] if setup[0].get("execution_count") == 1 else [1, 2]
     counts = [c.get("execution_count") for c in cells]
     if any(n is None for n in counts):
         problems.append("some code cells were saved unexecuted")
-    elif counts != list(range(1, len(cells) + 1)):
+    elif not any(counts == list(range(s, s + len(cells))) for s in starts):
         problems.append(f"cells were not executed once, top to bottom (execution counts {counts[:12]}...)")
-    for i, cell in enumerate(cells):
+    for i, cell in enumerate(code_cells(nb)):       # i: the cell's place among all code cells
+        if is_colab_setup(cell):
+            continue
         src = source(cell)
         tags = cell.get("metadata", {}).get("tags", [])
         for out in cell.get("outputs", []):

@@ -62,6 +62,37 @@ def test_screen_leaves_ordinary_code_alone(code):
     assert tamper.screen(_nb(code)) == [], code
 
 
+def test_screen_exempts_the_unedited_colab_setup_cell_only():
+    """The set-up cell of tools/colab_cell.py imports importlib, reads
+    sys.modules and writes tests/: screened, every submission would be
+    flagged. Exactly the cell grade.py builds for the set passes; the same
+    cell with one extra import is screened like any other cell."""
+    allowed = grade.colab_sources("01_derivatives")
+    [cell] = allowed
+    nb = _nb(cell, "import numpy as np\nx = np.zeros(3)")
+    assert tamper.screen(nb), "the screen does not see the set-up cell"
+    assert tamper.screen(nb, allowed=allowed) == []
+    # saved as nbformat saves it, a list of lines
+    as_lines = _nb(cell.splitlines(keepends=True))
+    assert tamper.screen(as_lines, allowed=allowed) == []
+    edited = cell.replace("import sys\n", "import sys\nimport gc\n", 1)
+    assert edited != cell
+    found = tamper.screen(_nb(edited), allowed=allowed)
+    assert "imports gc" in found and "uses .modules" in found, found
+    # another set's cell, or tampering next to the exact cell, is still seen
+    assert tamper.screen(_nb(cell), allowed=grade.colab_sources(
+        "02_backprop"))
+    assert tamper.screen(_nb(cell, "import numpy as np\nnp.allclose = max"),
+                         allowed=allowed) == ["assigns to np.allclose"]
+
+
+def test_colab_sources_match_the_cell_of_tools_colab_cell():
+    url, branch = grade.colab_cell.repository()
+    cell = grade.colab_cell.build_cell(url, branch, "01_derivatives")
+    assert grade.colab_sources("01_derivatives") == ("".join(cell["source"]),)
+    assert "01_derivatives.ipynb" in grade.colab_sources("01_derivatives")[0]
+
+
 def _zip(files: dict[str, str]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

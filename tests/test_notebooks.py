@@ -35,3 +35,26 @@ def test_the_structure_check_catches_planted_problems():
     good = {"cells": [first, _cell("plot()", 2, [png], {"mystnb": {"image": {"alt": "A parabola and its tangent line."}}}),
                       _cell("# NBVAL_IGNORE_OUTPUT\n# a timing varies from run to run\nt()", 3)]}
     assert notebook_problems(good) == []
+
+
+def test_the_colab_setup_cell_is_skipped_only_when_first_once_and_without_outputs():
+    """tools/colab_cell.py puts an unexecuted set-up cell first; after a re-execution it is
+    cell 1 and the chapter's cells run from 2. Anywhere else, twice, or with outputs, it is reported."""
+    setup = _cell("import sys", None, metadata={"nntrain": {"colab_setup": True}, "tags": ["remove-cell"]})
+    first = _cell("import numpy as np\nnp.set_printoptions(precision=4)\nuse_book_style()", 1)
+    rest = _cell("t()", 2)
+    assert notebook_problems({"cells": [setup, first, rest]}) == []
+    shifted = [dict(first, execution_count=2), dict(rest, execution_count=3)]
+    assert notebook_problems({"cells": [setup, *shifted]}) == []
+    assert notebook_problems({"cells": [dict(setup, execution_count=1), *shifted]}) == []
+    # an executed set-up cell leaves cell 1 to no one else
+    assert "top to bottom" in " ".join(notebook_problems({"cells": [dict(setup, execution_count=1), first, rest]}))
+    # without the set-up cell, counts must still start at 1
+    assert "top to bottom" in " ".join(notebook_problems({"cells": shifted}))
+    out = {"output_type": "stream", "name": "stdout", "text": "Installing nntrain\n"}
+    title = {"cell_type": "markdown", "source": "# A chapter", "metadata": {}}
+    for cells in ([first, setup, rest],                            # not first
+                  [title, setup, first, rest],                     # not first, behind markdown
+                  [setup, first, rest, setup],                     # twice
+                  [_cell("import sys", None, [out], setup["metadata"]), first, rest]):  # outputs
+        assert "Colab set-up cell" in " ".join(notebook_problems({"cells": cells})), cells

@@ -110,8 +110,8 @@ def test_momentum_forms_part_ways_when_lr_changes():
     assert np.abs(velocity[12] - torch_form[12]).max() > 1e-3
 
 
-def test_dampened_torch_buffer_is_not_003s_average_at_the_start():
-    """torch's buffer starts at g (undampened), 003's average at (1 - gamma) g."""
+def test_dampened_torch_buffer_is_not_the_mit_average_at_the_start():
+    """torch's buffer starts at g (undampened), the MIT appendix's average at (1 - gamma) g."""
     A, b, w0 = _valley()
     damp = run(lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.9), A, b, w0, 5)
     avg = run(lambda p: optim.MomentumAverage(p, lr=0.1, gamma=0.9), A, b, w0, 5)
@@ -144,7 +144,7 @@ def test_torch_rprop_skips_instead_of_reverting():
     np.testing.assert_allclose(xs, [-1.0, -2.2, -2.2, -2.8])
 
 
-def test_002_rprop_direction_is_the_sign():
+def test_aalto_rprop_direction_is_the_sign():
     g = np.array([-3.0, -1e-2, 2e-3, 5.0])
     np.testing.assert_allclose(rprop_002_direction(g, eps=1e-12), np.sign(g), rtol=1e-6)
 
@@ -205,7 +205,7 @@ def test_quickprop_solves_a_1d_quadratic_in_one_secant_step():
 
 # -- errata ---------------------------------------------------------------------
 def test_adam001_feeds_corrected_average_back():
-    """For a constant gradient, Adam's mhat is exactly g; 001's v grows beyond g."""
+    """For a constant gradient, Adam's mhat is exactly g; the CS231n-style notes' v grows beyond g."""
     p, q = Parameter(np.zeros(1)), Parameter(np.zeros(1))
     adam, bad = optim.Adam([p], lr=0.0), Adam001([q], lr=0.0)
     for _ in range(3):
@@ -218,7 +218,7 @@ def test_adam001_feeds_corrected_average_back():
     assert bad.state[q]["exp_avg"][0] > 2.5
 
 
-def test_003_adadelta_equals_rmsprop_exactly():
+def test_mit_adadelta_equals_rmsprop_exactly():
     A, b, w0 = _valley()
     x = run(lambda p: Adadelta003(p, lr=0.05, gamma=0.9, eps=1e-8), A, b, w0, 30)
     y = run(lambda p: optim.RMSprop(p, lr=0.05, alpha=0.9, eps=1e-8), A, b, w0, 30)

@@ -146,7 +146,7 @@ def test_planted_bug_adam_variants_are_rejected(variant):
 
 
 def test_planted_bug_notes_adam_is_rejected():
-    """001's Adam (corrected averages fed back) agrees with torch at step 1 only."""
+    """The CS231n-style notes' Adam (corrected averages fed back) agrees with torch at step 1 only."""
     from nntrain.optim.errata import Adam001
     problems = mismatches(lambda p: Adam001(p, lr=0.05, eps=0.0), lambda p: torch.optim.Adam(p, lr=0.05, eps=0.0,
                                                                                               foreach=False),
@@ -154,7 +154,7 @@ def test_planted_bug_notes_adam_is_rejected():
     assert problems and problems[0].startswith("step 2:")
 
 
-def test_003_adadelta_is_rmsprop_not_adadelta():
+def test_mit_adadelta_is_rmsprop_not_adadelta():
     from nntrain.optim.errata import Adadelta003
     assert mismatches(lambda p: Adadelta003(p, lr=0.01, gamma=0.9, eps=1e-8),
                       lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-8, foreach=False),

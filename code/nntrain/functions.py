@@ -162,7 +162,7 @@ class Cliff:
     minimum near ``w_star``. On the cliff face the gradient reaches about
     ``height * sharpness / 4``, hundreds of times the slope elsewhere, so a step
     size that suits the gentle parts throws the iterate far away (Pascanu et al.
-    2013; lecture notes 004, "cliffs").
+    2013; the ASU STP598 slides, "cliffs").
 
     Inputs: ``slope > 0``, ``w_star`` and ``edge`` floats with ``edge < w_star``,
     ``height > 0``, ``sharpness > 0``.

@@ -4,7 +4,7 @@ Each loss returns the scalar loss of a batch and its gradient with respect to
 the network's output, ready to hand to ``model.backward``:
 
 * :func:`mse_loss`: the mean of ``(pred - target)^2`` over **all** elements,
-  like ``torch.nn.MSELoss()`` (``reduction="mean"``). The slides of lecture 002
+  like ``torch.nn.MSELoss()`` (``reduction="mean"``). The Aalto slides
   write ``(1/N) sum_n ||y_n - f(x_n)||^2`` instead: a mean over the N examples
   of a *sum* over the K outputs, which is K times ours (same minimiser, K times
   larger gradients). ``mse_loss(..., reduction="sum_over_outputs")`` gives that one.
@@ -32,7 +32,7 @@ def mse_loss(pred, target, reduction: str = "mean") -> tuple[float, np.ndarray]:
 
     Inputs: ``pred`` and ``target`` of the same shape, (N, K) or (N,).
     ``reduction``: ``"mean"`` (default, torch's ``MSELoss``): ``L = sum (pred -
-    target)^2 / pred.size``; ``"sum_over_outputs"`` (lecture 002's convention):
+    target)^2 / pred.size``; ``"sum_over_outputs"`` (the Aalto slides' convention):
     ``L = sum (pred - target)^2 / N`` with N = ``pred.shape[0]``.
     Returns: ``loss`` (float) and ``dpred = 2 (pred - target) / divisor``, shape of ``pred``.
     """

@@ -86,7 +86,7 @@ class Quadratic:
 
     @classmethod
     def toy_regression(cls) -> "Quadratic":
-        """The two-parameter regression of the Aalto slides (lecture notes 002).
+        """The two-parameter regression of the Aalto slides.
 
         Data x1 = (2, 2), y1 = 2 and x2 = (2, 0), y2 = 0; loss
         1/2 sum_n (y_n - w^T x_n)^2 (a *sum*, as on the slides), so

@@ -94,7 +94,7 @@ class StepDecay(Schedule):
 
 
 class ExponentialDecay(Schedule):
-    """lr0 * exp(-k t) (001's exponential decay; torch ``ExponentialLR`` with gamma = exp(-k))."""
+    """lr0 * exp(-k t) (the CS231n-style notes' exponential decay; torch ``ExponentialLR`` with gamma = exp(-k))."""
 
     def __init__(self, lr0: float, k: float):
         super().__init__(lr0)
@@ -110,7 +110,7 @@ class ExponentialDecay(Schedule):
 
 
 class InverseTimeDecay(Schedule):
-    """lr0 / (1 + k t) (001's 1/t decay; torch ``LambdaLR`` with lr_lambda = lambda t: 1 / (1 + k t))."""
+    """lr0 / (1 + k t) (the CS231n-style notes' 1/t decay; torch ``LambdaLR`` with lr_lambda = lambda t: 1 / (1 + k t))."""
 
     def __init__(self, lr0: float, k: float):
         super().__init__(lr0)
@@ -121,7 +121,7 @@ class InverseTimeDecay(Schedule):
 
 
 class LinearDecay(Schedule):
-    """(1 - t/tau) lr0 + (t/tau) lr_tau for t <= tau, then lr_tau (004; torch ``LinearLR``).
+    """(1 - t/tau) lr0 + (t/tau) lr_tau for t <= tau, then lr_tau (the ASU slides; torch ``LinearLR``).
 
     torch: ``LinearLR(opt, start_factor=1.0, end_factor=lr_tau / lr0, total_iters=tau)``.
     """
@@ -185,7 +185,7 @@ class Scheduler:
 
 
 class ReduceOnPlateau:
-    """Cut the learning rate by ``factor`` when a monitored value stops improving (001; torch ``ReduceLROnPlateau``).
+    """Cut the learning rate by ``factor`` when a monitored value stops improving (the CS231n-style notes; torch ``ReduceLROnPlateau``).
 
     After each ``step(value)``::
 

@@ -4,7 +4,7 @@
 
 * ``"step"``:     ||w_{k+1} - w_k|| < tol       (the step became tiny)
 * ``"gradient"``: ||grad f(w_k)|| < tol         (the slope became tiny)
-* ``"loss"``:     |f(w_{k+1}) - f(w_k)| < tol   (the loss stopped improving; the rule in lecture notes 000 §2.1)
+* ``"loss"``:     |f(w_{k+1}) - f(w_k)| < tol   (the loss stopped improving; the rule in the CMU notes, §2.1)
 
 Chapter 3 studies gradient descent itself; this module only answers "when do
 we stop?".

@@ -27,7 +27,8 @@ class Adagrad(Optimizer):
         s   <- s + g^2
         w   <- w - lr_t g / (sqrt(s) + eps)
 
-    epsilon is *outside* the root (torch, 001, 004 and Duchi et al. agree).
+    epsilon is *outside* the root (torch, the CS231n-style notes, the ASU
+    slides and Duchi et al. agree).
     Because s only grows, the steps shrink like 1/sqrt(t) when gradients keep
     their size: on long runs AdaGrad stalls.
 
@@ -70,10 +71,11 @@ class RMSprop(Optimizer):
         b    <- mu b + g / r;   w <- w - lr b      (if mu > 0)
         w    <- w - lr g / r                       (if mu == 0)
 
-    epsilon is *outside* the root, as in torch and in 003's rule (which 003
-    calls "adadelta"); 000, 002 and 004 put it inside, sqrt(v + eps).
-    The decay rate is torch's ``alpha`` (gamma in 000/001/003, beta in 002,
-    rho in 004).
+    epsilon is *outside* the root, as in torch and in the MIT appendix's rule
+    (which the appendix calls "adadelta"); the CMU notes, the Aalto slides and
+    the ASU slides put it inside, sqrt(v + eps). The decay rate is torch's
+    ``alpha`` (gamma in the CMU notes, the CS231n-style notes and the MIT
+    appendix, beta in the Aalto slides, rho in the ASU slides).
 
     Inputs: params, lr >= 0, alpha in [0, 1), eps >= 0, weight_decay >= 0,
     momentum >= 0, centered.
@@ -135,7 +137,7 @@ class Adadelta(Optimizer):
 
     Zeiler's algorithm has no learning rate (lr = 1, torch's default); the
     ratio of the two RMS values gives the step its units. epsilon is *inside*
-    both roots (Zeiler, torch). What 003 calls "adadelta" has no u at all: it
+    both roots (Zeiler, torch). What the MIT appendix calls "adadelta" has no u at all: it
     is :class:`RMSprop`.
 
     Inputs: params, lr >= 0, rho in [0, 1), eps >= 0, weight_decay >= 0.
@@ -180,9 +182,11 @@ class Adam(Optimizer):
         w    <- w - lr mhat / (sqrt(vhat) + eps)
 
     The raw averages m and v are what the recursion carries; the corrected
-    copies are only used for the step (001 feeds the corrected values back,
+    copies are only used for the step (the CS231n-style notes feed the
+    corrected values back,
     see :class:`nntrain.optim.errata.Adam001`). epsilon is *outside* the root
-    (Kingma and Ba, torch, 000, 002); 003 and 004 put it inside,
+    (Kingma and Ba, torch, the CMU notes, the Aalto slides); the MIT appendix
+    and the ASU slides put it inside,
     sqrt(vhat + eps): set ``eps_inside_sqrt=True`` for that variant.
     ``bias_correction=False`` drops both corrections (mhat = m, vhat = v);
     neither switch exists in torch.

@@ -3,12 +3,17 @@
 These are *not* for use; chapter 4 runs them next to the correct
 optimizers to show the difference numerically.
 
-* :class:`Adam001`: Adam as written in the notes 001, with the bias-corrected
-  averages fed back into the recursion and epsilon (1e-7) inside the root.
-* :class:`Adadelta003`: the rule 003 calls "adadelta", which is RMSProp
-  (epsilon outside the root) and not Zeiler's Adadelta.
-* :func:`rprop_002_direction`: 002's Rprop formula g / sqrt(g^2 + eps), which is
-  sign(g) up to eps.
+* :class:`Adam001`: Adam as written in the CS231n-style notes, with the
+  bias-corrected averages fed back into the recursion and epsilon (1e-7)
+  inside the root.
+* :class:`Adadelta003`: the rule the MIT 6.036-style appendix calls
+  "adadelta", which is RMSProp (epsilon outside the root) and not Zeiler's
+  Adadelta.
+* :func:`rprop_002_direction`: the Aalto slides' Rprop formula
+  g / sqrt(g^2 + eps), which is sign(g) up to eps.
+
+The digits in these names are old file labels of the course materials, kept
+so that existing code still imports; the docstrings name each source.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ __all__ = ["Adam001", "Adadelta003", "rprop_002_direction"]
 
 
 class Adam001(Optimizer):
-    r"""Adam as the notes 001 write it (an erratum: the corrected averages re-enter the recursion).
+    r"""Adam as the CS231n-style notes write it (an erratum: the corrected averages re-enter the recursion).
 
     With v_0 = c_0 = 0 (``exp_avg``, ``exp_avg_sq`` hold the *corrected* values)::
 
@@ -34,7 +39,7 @@ class Adam001(Optimizer):
     At t = 1 this equals Adam; from t = 2 on, v is divided again and again, so
     it is no longer an average of the gradients (for constant g it exceeds g).
 
-    Inputs: params, lr >= 0, betas = (mu, gamma) in [0, 1), eps >= 0 (001's 1e-7).
+    Inputs: params, lr >= 0, betas = (mu, gamma) in [0, 1), eps >= 0 (the notes' 1e-7).
     """
 
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
@@ -60,7 +65,7 @@ class Adam001(Optimizer):
 
 
 class Adadelta003(Optimizer):
-    r"""The rule 003 (B.0.1.3) calls "adadelta": one leaky average, epsilon outside the root.
+    r"""The rule the MIT appendix (B.0.1.3) calls "adadelta": one leaky average, epsilon outside the root.
 
     With G_0 = 0 (``square_avg``)::
 
@@ -89,7 +94,7 @@ class Adadelta003(Optimizer):
 
 
 def rprop_002_direction(g: np.ndarray, eps: float = 1e-8) -> np.ndarray:
-    """002's Rprop direction g / sqrt(g^2 + eps): sign(g) up to eps (same shape as ``g``)."""
+    """The Aalto slides' Rprop direction g / sqrt(g^2 + eps): sign(g) up to eps (same shape as ``g``)."""
     g = np.asarray(g, dtype=np.float64)
     check_nonneg(eps, "eps")
     return g / np.sqrt(g * g + eps)

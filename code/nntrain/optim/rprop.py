@@ -1,7 +1,7 @@
 """Sign-based and secant methods: Rprop (two variants) and QuickProp.
 
 * :class:`Rprop` is ``torch.optim.Rprop`` step for step.
-* :class:`RpropBacktrack` is the variant described in the lecture notes 000
+* :class:`RpropBacktrack` is the variant described in the CMU 11-685 notes
   (and Riedmiller and Braun's original, 1993): after a sign change it *reverts*
   the previous step instead of merely skipping the next one.
 * :class:`QuickProp` is Fahlman's (1988) per-weight secant method, which torch
@@ -81,7 +81,7 @@ class Rprop(_RpropFamily):
 
 
 class RpropBacktrack(_RpropFamily):
-    r"""Rprop with weight backtracking (lecture notes 000; Riedmiller and Braun 1993).
+    r"""Rprop with weight backtracking (the CMU notes; Riedmiller and Braun 1993).
 
     State: step sizes Delta (start at lr), previous gradient ``prev`` (start
     0), previous change of the weight ``prev_delta`` (start 0)::

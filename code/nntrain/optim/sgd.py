@@ -3,8 +3,8 @@
 * :class:`SGD` is ``torch.optim.SGD`` step for step (momentum, dampening,
   Nesterov, L2 weight decay).
 * :class:`MomentumVelocity` is the velocity form of the lecture notes
-  (000, 001, 004): ``v <- mu v - lr g``, ``w <- w + v``.
-* :class:`MomentumAverage` is the moving-average form of 003:
+  (the CMU notes, the CS231n-style notes, the ASU slides): ``v <- mu v - lr g``, ``w <- w + v``.
+* :class:`MomentumAverage` is the moving-average form of the MIT appendix:
   ``M <- gamma M + (1 - gamma) g``, ``w <- w - lr M``.
 
 With a constant learning rate, no dampening and no weight decay,
@@ -12,7 +12,7 @@ With a constant learning rate, no dampening and no weight decay,
 same iterates (``v_t = -lr * buf_t``), and ``MomentumAverage(lr', gamma=mu)``
 equals them when ``lr = lr' (1 - mu)`` (``M_t = (1 - mu) buf_t``). The velocity
 form parts ways with the other two as soon as the learning rate changes during
-the run: torch (and 003's form) multiply the whole buffer by the *new* rate,
+the run: torch (and the MIT appendix's form) multiply the whole buffer by the *new* rate,
 the velocity form keeps the old rate inside ``v``.
 """
 from __future__ import annotations
@@ -44,7 +44,7 @@ class SGD(Optimizer):
     Other conventions: the notes write momentum as a velocity
     (:class:`MomentumVelocity`) or as a moving average (:class:`MomentumAverage`);
     torch's buffer starts at g, not at 0, so with dampening tau = mu torch is
-    *not* 003's moving average during the first steps.
+    *not* the MIT appendix's moving average during the first steps.
 
     Inputs: params (iterable of Parameter), lr >= 0, momentum >= 0,
     dampening >= 0, weight_decay >= 0, nesterov (needs momentum > 0 and
@@ -110,7 +110,7 @@ class MomentumVelocity(Optimizer):
 
 
 class MomentumAverage(Optimizer):
-    r"""Momentum as a step on a moving average of the gradients (003, B.0.1.2).
+    r"""Momentum as a step on a moving average of the gradients (MIT appendix, B.0.1.2).
 
     With M_0 = 0::
 

@@ -175,7 +175,8 @@ def _planted_copy(tmp_path: pathlib.Path, edit) -> pathlib.Path:
 
 def test_planted_long_line_is_caught(tmp_path):
     def plant(cells):
-        code = next(c for c in cells if c["cell_type"] == "code")
+        code = next(c for c in cells
+                    if c["cell_type"] == "code" and not is_colab_setup(c))
         code["source"] = _source(code) + "\nx = " + "1 + " * 30 + "1"
     problems = long_code_lines(_planted_copy(tmp_path, plant))
     assert len(problems) == 1 and "01_derivatives.ipynb, cell" in problems[0]
@@ -185,11 +186,13 @@ def test_planted_file_number_is_caught(tmp_path):
     def plant(cells):
         md = next(c for c in cells if c["cell_type"] == "markdown")
         md["source"] = _source(md) + "\nAs in the linear decay of 004 (000 §4)."
-        code = next(c for c in cells if c["cell_type"] == "code")
+        code = next(c for c in cells
+                    if c["cell_type"] == "code" and not is_colab_setup(c))
         code["source"] = _source(code) + '\nprint("Rprop (000)")  # 0.001 is fine'
     problems = notebook_file_numbers(_planted_copy(tmp_path, plant))
     assert len(problems) == 2 and all("file number" in p for p in problems)
-    assert "markdown cell" in problems[0] and "code cell" in problems[1]
+    assert sorted(p.split(",")[1].split()[0] for p in problems) == [
+        "code", "markdown"]
     py = tmp_path / "m.py"
     py.write_text('"""Adam as the notes 001 write it."""\nx = 0.001  # see 003\nAdam001 = 1000\n')
     assert len(python_text_file_numbers(py)) == 2

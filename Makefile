@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup book build test unit nbval site clean constraints mathjax _static/mathjax \
-        exercises exercise-tests grade
+        exercises exercise-tests grade bench
 
 setup: $(STAMP)
 
@@ -61,6 +61,11 @@ grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [TIMEOUT=seconds] [JOBS=n]" >&2; exit 2; }
 	@ls exercises/build/*/autograder/*-autograder_*.zip > /dev/null 2>&1 || $(BIN)/python exercises/assign.py --build-only
 	$(BIN)/python exercises/grade.py "$(SUBMISSIONS)" --timeout $(TIMEOUT) --jobs $(JOBS)
+
+# make bench [BENCH_ARGS="--chapters 06,07 --threads 2 --full"]: benchmarks/results.md
+# and results.json (timings against the targets of issue 16); not part of make test.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) chapters

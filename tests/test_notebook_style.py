@@ -58,7 +58,6 @@ def long_code_lines(nb_path: pathlib.Path) -> list[str]:
     return [f"{_name(nb_path)}, cell {i}, line {n}: {len(line)} > {MAX_COLUMNS} "
             f"characters: {line.strip()[:60]}"
             for i, cell in enumerate(nb["cells"]) if cell["cell_type"] == "code"
-            and not is_colab_setup(cell)      # never shown on the site
             for n, line in enumerate(_source(cell).splitlines(), 1)
             if len(line) > MAX_COLUMNS]
 

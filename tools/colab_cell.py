@@ -77,12 +77,35 @@ def raw_url(url: str, branch: str, path: str) -> str:
             f"{branch}/{path}")
 
 
+WIDTH = 79   # the book's code column (tests/test_notebook_style.py)
+
+
+def _literal(text: str, indent: int, end: str = "") -> list[str]:
+    """A string literal as source lines within WIDTH: one line if it fits,
+    else implicitly concatenated pieces broken after '/' (then anywhere)."""
+    pad = " " * indent
+    if indent + len(text) + 2 + len(end) <= WIDTH:
+        return [f'{pad}"{text}"{end}']
+    room = WIDTH - indent - 2 - len(end)
+    pieces, rest = [], text
+    while len(rest) > room:
+        cut = rest.rfind("/", 0, room) + 1 or room
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    pieces.append(rest)
+    return [f'{pad}"{p}"' for p in pieces[:-1]] + [f'{pad}"{pieces[-1]}"{end}']
+
+
 def cell_source(url: str, branch: str, exercise: str | None = None,
                 otter: str | None = None) -> str:
-    """The set-up cell's code; ``exercise`` is a set's name (``01_derivatives``)."""
-    packages = [f'"git+{url}@{branch}"']
+    """The set-up cell's code; ``exercise`` is a set's name (``01_derivatives``).
+
+    Every line fits the book's 79 columns: long URLs are split into
+    implicitly concatenated string literals.
+    """
+    packages = [f"git+{url}@{branch}"]
     if exercise:
-        packages.append(f'"{otter or otter_requirement()}"')
+        packages.append(otter or otter_requirement())
     lines = [
         "# Set-up for Google Colab only: install the course package (nntrain)",
         *(["# and otter-grader, and fetch this set's public checks into ./tests"]
@@ -93,8 +116,10 @@ def cell_source(url: str, branch: str, exercise: str | None = None,
         "    import importlib, importlib.util, subprocess",
         '    if importlib.util.find_spec("nntrain") is None:',
         '        subprocess.run([sys.executable, "-m", "pip", "install", "-q",',
-        *(f"                        {p}," for p in packages[:-1]),
-        f"                        {packages[-1]}],",
+    ]
+    for i, package in enumerate(packages):
+        lines += _literal(package, 24, "]," if i == len(packages) - 1 else ",")
+    lines += [
         "                       check=True)",
         "        importlib.invalidate_caches()",
     ]
@@ -103,8 +128,9 @@ def cell_source(url: str, branch: str, exercise: str | None = None,
         lines += [
             "    import json, os, urllib.request",
             '    if not os.path.isdir("tests"):',
-            '        with urllib.request.urlopen(',
-            f'                "{student}") as f:',
+            "        with urllib.request.urlopen(",
+            *_literal(student, 16),
+            "        ) as f:",
             "            student = f.read()",
             f'        with open("{exercise}.ipynb", "wb") as f:  # otter reads it',
             "            f.write(student)",
@@ -147,6 +173,13 @@ def with_setup_cell(nb: dict, name: str, url: str, branch: str,
                     otter: str | None = None) -> dict:
     """``nb`` with exactly one set-up cell, first; every other cell untouched."""
     cell = build_cell(url, branch, name if is_exercise(nb) else None, otter)
+    old = [c for c in nb["cells"] if is_setup_cell(c)]
+    if old and old[0] is nb["cells"][0] and old[0]["source"] == cell["source"]:
+        # a notebook re-executed top to bottom ran the cell as cell 1 (it
+        # prints nothing): keep that count, so the file stays as saved
+        cell["execution_count"] = old[0].get("execution_count")
+        if "execution" in old[0].get("metadata", {}):      # nbconvert's times
+            cell["metadata"]["execution"] = old[0]["metadata"]["execution"]
     nb["cells"] = [cell] + [c for c in nb["cells"] if not is_setup_cell(c)]
     return nb
 

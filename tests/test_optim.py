@@ -276,3 +276,31 @@ def test_optimal_momentum_contracts_at_the_predicted_rate(kappa):
     measured = (d[400] / d[200]) ** (1 / 200)
     predicted = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
     assert abs(measured / predicted - 1) < 0.01
+
+
+# --------------------------------------------------- no temporaries per step
+@pytest.mark.parametrize("kwargs", [dict(momentum=0.9), dict(momentum=0.9, nesterov=True),
+                                    dict(momentum=0.9, dampening=0.5), dict()])
+def test_sgd_step_allocates_no_parameter_sized_temporaries(kwargs):
+    """After the first step (which creates the buffer and the work array),
+    a step allocates nothing the size of a parameter: `p -= lr * g` would
+    (a fresh 8 MB array here), and so would `buf += (1 - dampening) * g`.
+    The finiteness check's boolean array is an eighth of that."""
+    import tracemalloc
+
+    from nntrain.optim import SGD, MomentumAverage, MomentumVelocity
+    n = 1_000_000
+    for make in (lambda ps: SGD(ps, lr=1e-3, **kwargs),
+                 lambda ps: MomentumVelocity(ps, lr=1e-3),
+                 lambda ps: MomentumAverage(ps, lr=1e-3)):
+        p = Parameter(np.ones(n))
+        p.grad[...] = 0.5
+        opt = make([p])
+        opt.step()
+        tracemalloc.start()
+        try:
+            opt.step()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < 8 * n / 4, (type(opt).__name__, kwargs, peak)

@@ -78,6 +78,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = [{"params": params, **defaults}]
         self.state: dict[Parameter, dict[str, Any]] = {p: {} for p in params}
+        self._work: dict[tuple, np.ndarray] = {}
 
     # The learning rate of the (single) parameter group, readable and settable.
     @property
@@ -91,6 +92,20 @@ class Optimizer:
     def hyperparameters(self) -> dict[str, Any]:
         """The current hyperparameters (``param_groups[0]`` without ``params``)."""
         return {k: v for k, v in self.param_groups[0].items() if k != "params"}
+
+    def scratch(self, like: np.ndarray) -> np.ndarray:
+        """A work array shaped like ``like``, kept between steps.
+
+        ``np.multiply(b, lr, out=self.scratch(b))`` costs one pass over
+        memory; ``lr * b`` also allocates a fresh array, and for millions of
+        parameters the page faults of that allocation cost as much again.
+        Its contents are garbage until written; parameters of the same shape
+        share one array, since ``update`` runs for one parameter at a time.
+        """
+        key = (like.shape, like.dtype)
+        if key not in self._work:
+            self._work[key] = np.empty_like(like)
+        return self._work[key]
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to zero."""

@@ -65,18 +65,28 @@ class SGD(Optimizer):
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float, momentum: float,
                dampening: float, weight_decay: float, nesterov: bool) -> None:
+        # In place, with one reused work array: each line is one pass over
+        # memory, the same passes as torch's foreach kernels (see make bench).
+        tmp = self.scratch(p)
         if weight_decay != 0:
-            g = g + weight_decay * p
+            g = g + weight_decay * p                  # a new array: g is never modified
+        d = g
         if momentum != 0:
-            if "momentum_buffer" not in state:
-                state["momentum_buffer"] = g.copy()
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.copy()
             else:
-                buf = state["momentum_buffer"]
                 buf *= momentum
-                buf += (1 - dampening) * g
-            buf = state["momentum_buffer"]
-            g = g + momentum * buf if nesterov else buf
-        p -= lr * g
+                if dampening == 0:
+                    buf += g
+                else:
+                    buf += np.multiply(g, 1 - dampening, out=tmp)
+            if nesterov:
+                d = np.multiply(buf, momentum, out=tmp)
+                d += g
+            else:
+                d = buf
+        p -= np.multiply(d, lr, out=tmp)
 
 
 class MomentumVelocity(Optimizer):
@@ -103,9 +113,11 @@ class MomentumVelocity(Optimizer):
         super().__init__(params, dict(lr=float(lr), momentum=float(momentum)))
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float, momentum: float) -> None:
-        v = state.setdefault("velocity", np.zeros_like(p))
+        if "velocity" not in state:
+            state["velocity"] = np.zeros_like(p)
+        v = state["velocity"]
         v *= momentum
-        v -= lr * g
+        v -= np.multiply(g, lr, out=self.scratch(p))
         p += v
 
 
@@ -129,7 +141,10 @@ class MomentumAverage(Optimizer):
         super().__init__(params, dict(lr=float(lr), gamma=float(gamma)))
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float, gamma: float) -> None:
-        m = state.setdefault("exp_avg", np.zeros_like(p))
+        if "exp_avg" not in state:
+            state["exp_avg"] = np.zeros_like(p)
+        m = state["exp_avg"]
+        tmp = self.scratch(p)
         m *= gamma
-        m += (1 - gamma) * g
-        p -= lr * m
+        m += np.multiply(g, 1 - gamma, out=tmp)
+        p -= np.multiply(m, lr, out=tmp)

@@ -22,6 +22,7 @@ Chapter 3, convergence analysis
 Chapter 4, adaptive methods
     optim      SGD, momentum forms, Rprop, QuickProp, Adagrad, RMSprop, Adadelta, Adam, AdamW
     schedules  learning-rate schedules matching torch.optim.lr_scheduler
+    momentum_theory  momentum and Nesterov as 2 x 2 iterations: rates, regimes, bounds
 Chapter 5, minibatches
     data       minibatches(X, y, ...): one shuffled (optionally stratified) epoch
     synthetic  linear regression with known weights, two moons, spirals

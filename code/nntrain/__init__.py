@@ -12,6 +12,8 @@ Chapter 2, backpropagation
     layers     Linear, activations, Sequential (torch's shapes and names)
     losses     mean squared error, softmax cross-entropy via log-sum-exp
     data       the bundled scikit-learn digits, standardized
+    scalar_autograd  Value: backprop from scratch on scalars (micrograd-style)
+    graph_drawing    computational graphs with values and gradients on the edges
 Chapter 3, convergence analysis
     quadratic  quadratic problems 1/2 w^T A w - b^T w + c
     functions  Rosenbrock and other non-quadratic test problems

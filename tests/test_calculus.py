@@ -105,6 +105,106 @@ def test_rel_error_basics():
     assert C.rel_error([0.0], [0.0]) == 0.0
 
 
+# --- entries whose true value is 0: critical points -------------------------
+def bowl(x):  # minimiser (1, -0.3), where the whole gradient is 0
+    return (x[0] - 1) ** 2 + 3 * (x[1] + 0.3) ** 2
+
+
+def bowl_grad(x):
+    return np.array([2 * (x[0] - 1), 6 * (x[1] + 0.3)])
+
+
+def g2(x):  # chapter 1's running example; df/dx1 = 0 on the line x2 = -2 x1
+    return x[0] ** 2 + 3 * x[1] ** 2 + x[0] * x[1]
+
+
+def g2_grad(x):
+    return np.array([2 * x[0] + x[1], 6 * x[1] + x[0]])
+
+
+def test_rel_error_judges_a_zero_entry_against_the_whole_gradient():
+    x = np.array([0.3, -0.6])  # analytic gradient (0, -3.3)
+    numeric = C.gradient(g2, x)
+    assert g2_grad(x)[0] == 0.0 and numeric[0] != 0.0  # rounding noise
+    assert C.rel_error(g2_grad(x), numeric) < 1e-8
+    # the entry alone (scale=0, the old convention) says "no digit agrees"
+    assert C.rel_error(g2_grad(x), numeric, scale=0.0) == 1.0
+
+
+def test_rel_error_scale_only_ever_lowers_the_plain_measure():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        a = rng.standard_normal(6) * 10.0 ** rng.integers(-8, 3, 6)
+        b = a + 1e-9 * rng.standard_normal(6)
+        assert C.rel_error(a, b) <= C.rel_error(a, b, scale=0.0)
+        # an entry of at least scale x the largest is judged as before
+        big = np.abs(a) + np.abs(b) >= 1e-3 * (np.abs(a).max() + np.abs(b).max())
+        expected = np.max((np.abs(a - b) / (np.abs(a) + np.abs(b)))[big])
+        assert C.rel_error(a[big], b[big], scale=0.0) == expected
+
+
+@pytest.mark.parametrize("x", [[1.0, -0.3], [1.0, 0.5], [0.2, -0.3]])
+@pytest.mark.parametrize("offset", [0.0, 1.0, 1e3])
+def test_check_grad_passes_at_and_near_a_critical_point(x, offset):
+    res = C.check_grad(lambda v: bowl(v) + offset, bowl_grad, x)
+    assert res, str(res)
+
+
+def test_check_grad_passes_at_the_exact_minimiser_where_the_old_floor_failed():
+    x = np.array([1.0, -0.3])
+    numeric = C.gradient(bowl, x)
+    assert np.all(bowl_grad(x) == 0.0) and 0 < np.abs(numeric).max() < 1e-15
+    res = C.check_grad(bowl, bowl_grad, x)
+    assert res and res.max_rel_error < 1e-6
+    # a fixed floor of 1e-12 gives 1e-16 / 1e-12 = 1e-4 > 1e-6
+    assert np.abs(numeric).max() / 1e-12 > 1e-6
+    assert C.check_grad(g2, g2_grad, [0.3, -0.6])
+
+
+def test_check_grad_at_a_minimiser_of_a_function_computed_by_cancellation():
+    # the Aalto toy regression as 1/2 w^T A w - b^T w + c: at w* = (0, 1) the
+    # terms are 2, -4 and 2, so f's rounding is ~eps * 4, not eps * |f| = 0,
+    # and central differences give ~1e-11 instead of 0
+    from nntrain.quadratic import Quadratic
+
+    toy = Quadratic.toy_regression()
+    w = toy.minimizer()
+    assert np.abs(C.gradient(toy.loss, w)).max() > 1e-12
+    assert C.check_grad(toy.loss, toy.grad, w)
+    assert not C.check_grad(toy.loss, lambda v: toy.grad(v) + [1e-4, 0.0], w)
+
+
+@pytest.mark.parametrize("x", [[1.0, -0.3], [1.0, 0.5]])
+@pytest.mark.parametrize("wrong", [0.5, 1e-4])
+def test_check_grad_flags_a_wrong_entry_where_the_truth_is_zero(x, wrong):
+    # true df/dx0 = 0 at both points; the analytic gradient claims `wrong`
+    # (0.5: comparable to the rest; 1e-4: small, but far above rounding)
+    res = C.check_grad(bowl, lambda v: bowl_grad(v) + [wrong, 0.0], x)
+    assert not res and res.worst_index == 0 and res.max_rel_error > 1e-3
+
+
+def test_fd_noise_bounds_the_rounding_error_of_central_differences():
+    # on a quadratic central differences have no truncation error, so all of
+    # |numeric - exact| is rounding: fd_noise must bound it
+    rng = np.random.default_rng(4)
+    for trial in range(40):
+        M = rng.standard_normal((3, 3))
+        A = M @ M.T + 0.1 * np.eye(3)
+        w_star = rng.standard_normal(3) * 10.0 ** rng.integers(-2, 3)
+        c = [0.0, 1.0, 1e4][trial % 3]
+        f = lambda v: 0.5 * (v - w_star) @ A @ (v - w_star) + c  # noqa: E731
+        for x in [w_star, w_star + rng.standard_normal(3)]:
+            err = np.abs(C.gradient(f, x) - A @ (x - w_star)).max()
+            assert err <= C.fd_noise(f, x), (trial, err, C.fd_noise(f, x))
+
+
+def test_fd_noise_closed_form_at_a_minimiser():
+    # bowl at (1, -0.3): f(x +- h e_0) = h^2, f(x +- h e_1) = 3 h^2, f(x) = 0
+    h = 1e-5
+    expected = 10 * np.finfo(float).eps / h * max(h**2 + 1.0 * h**2 / h, 3 * h**2 + 0.3 * 3 * h**2 / h)
+    assert C.fd_noise(bowl, [1.0, -0.3], h) == pytest.approx(expected, rel=1e-3, abs=0)
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -118,6 +218,10 @@ def test_rel_error_basics():
         (lambda: C.directional_derivative(f_quartic, [1.0, 2.0], [1.0, 0.0, 0.0]), "shape of x"),
         (lambda: C.check_grad(f_quartic, lambda v: v[:1], [1.0, 2.0]), "shape of x"),
         (lambda: C.rel_error([1.0, 2.0], [1.0]), "same shape"),
+        (lambda: C.rel_error([1.0], [1.0], floor=0.0), "floor must be"),
+        (lambda: C.rel_error([1.0], [1.0], scale=-1.0), "scale must be"),
+        (lambda: C.check_grad(f_quartic, grad_quartic, [1.0, 2.0], tol=0.0), "tol must be"),
+        (lambda: C.fd_noise(f_quartic, [[1.0, 2.0]]), "shape \\(D,\\)"),
     ],
 )
 def test_bad_inputs_raise_clear_errors(call, message):

@@ -31,12 +31,14 @@ __all__ = [
     "hessian",
     "directional_derivative",
     "rel_error",
+    "fd_noise",
     "check_grad",
     "GradCheck",
     "classify_critical_point",
 ]
 
 DEFAULT_H = 1e-5
+SCALE = 1e-3  # entries below SCALE x the largest are judged against that size
 
 
 def _as_vector(x, name: str = "x") -> np.ndarray:
@@ -160,22 +162,87 @@ def directional_derivative(f: Callable[[np.ndarray], float], x, u, h: float = DE
     return (_scalar(f(x + h * u), "f") - _scalar(f(x - h * u), "f")) / (2 * h)
 
 
-def rel_error(a, b, floor: float = 1e-12) -> float:
-    """Largest elementwise relative error ``|a - b| / max(|a| + |b|, floor)``.
+def rel_error(a, b, floor: float = 1e-12, scale: float = SCALE) -> float:
+    """Largest elementwise relative error, each entry judged against its own
+    size or, if it is tiny, against the size of the whole array.
 
-    Inputs: arrays of the same shape. Returns a float in [0, 1]
-    (1 means opposite signs or one of them zero). ``floor`` keeps entries where
-    both are ~0 from dividing by zero. In float64 a correct smooth gradient
-    typically gives 1e-8 to 1e-11 against central differences; above 1e-6
-    something is wrong (or the function has a kink nearby).
+    ``err_i = |a_i - b_i| / max(|a_i| + |b_i|, scale * (max|a| + max|b|), floor)``
+
+    Inputs: arrays of the same shape; ``scale`` >= 0 (default 1e-3);
+    ``floor`` > 0, an absolute size below which every number counts as 0.
+    Returns: the largest ``err_i``, a float in [0, 1] (1 means opposite signs,
+    or one of the two zero where the other is not tiny).
+
+    Why the ``scale`` term: an entry whose true value is 0 (at or near a
+    critical point, or a weight that does not affect the loss) gets from
+    central differences a value of rounding-noise size, say 1e-16 or 1e-11;
+    against itself that is a relative error of 1. Chapter 2's advice is to judge
+    such entries against the scale of the whole gradient: an entry smaller than
+    ``scale`` times the largest is compared with that size instead. A wrong
+    entry is still caught: if the true value is 0 and the analytic one is
+    comparable to the rest of the gradient, the error is about 1.
+
+    In float64 a correct smooth gradient typically gives 1e-8 to 1e-11 against
+    central differences; above 1e-6 something is wrong (or the function has a
+    kink nearby). When *every* entry is rounding noise (an exact critical
+    point), the arrays alone carry no scale: use :func:`check_grad`, which
+    knows ``f`` and the size of its rounding errors.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"rel_error compares arrays of the same shape; got {a.shape} and {b.shape}.")
+    return float(np.max(_rel_errors(a, b, floor, scale), initial=0.0))
+
+
+def _rel_errors(a: np.ndarray, b: np.ndarray, floor: float, scale: float) -> np.ndarray:
+    """The array of ``err_i`` of :func:`rel_error` (same shape as ``a``)."""
+    floor, scale = float(floor), float(scale)
+    if not (np.isfinite(floor) and floor > 0):
+        raise ValueError(f"floor must be a positive finite number; got {floor}.")
+    if not (np.isfinite(scale) and scale >= 0):
+        raise ValueError(f"scale must be a finite number >= 0; got {scale}.")
     if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)))
+        return np.zeros(a.shape)
+    size = np.abs(a) + np.abs(b)
+    whole = scale * (np.max(np.abs(a)) + np.max(np.abs(b)))
+    return np.abs(a - b) / np.maximum(size, max(whole, floor))
+
+
+def fd_noise(f: Callable[[np.ndarray], float], x, h: float = DEFAULT_H) -> float:
+    """How far a central-difference gradient of ``f`` at ``x`` may be from the truth.
+
+    Inputs: ``f`` maps shape (D,) to a scalar; ``x`` of shape (D,); ``h`` > 0.
+    Returns: ``10 * max_j max(r_j, |d_j(h) - d_j(2h)|)``, a float >= 0, where
+    ``d_j(s)`` is the central difference of entry ``j`` with step ``s`` and
+    ``r_j = eps / h * (max|f(x +- h e_j)| + |x_j| * max|f(x +- h e_j) - f(x)| / h)``.
+
+    ``r_j`` bounds the rounding (chapter 1, section 6): each value of ``f``
+    carries a relative error of about ``eps`` (machine epsilon), which the
+    division by ``2h`` turns into ``eps |f| / h``; and ``x_j +- h`` is itself
+    rounded, by up to ``eps |x_j|``, which moves ``f`` by the slope there times
+    that amount. It assumes ``f`` is computed to a few roundings of ``|f|``;
+    a function computed by cancellation (``1/2 w^T A w - b^T w + c`` near its
+    minimum, whose terms are far larger than their sum) rounds more, and the
+    change of the estimate when the step is doubled sees that (and the
+    truncation error). The factor 10 is a safety margin. At an exact critical
+    point this is the whole size of the numerical gradient.
+    """
+    x = _as_vector(x)
+    h = _check_h(h)
+    f0 = _scalar(f(x.copy()), "f")
+    worst = 0.0
+    for j in range(x.size):
+        step = np.zeros_like(x)
+        step[j] = h
+        fp, fm = _scalar(f(x + step), "f"), _scalar(f(x - step), "f")
+        fp2, fm2 = _scalar(f(x + 2 * step), "f"), _scalar(f(x - 2 * step), "f")
+        rounding = np.finfo(np.float64).eps / h * (
+            max(abs(fp), abs(fm)) + abs(x[j]) * max(abs(fp - f0), abs(fm - f0)) / h
+        )
+        doubling = abs((fp - fm) / (2 * h) - (fp2 - fm2) / (4 * h))
+        worst = max(worst, rounding, doubling)
+    return 10 * worst
 
 
 @dataclass
@@ -203,20 +270,34 @@ class GradCheck:
         )
 
 
-def check_grad(f, grad_f, x, h: float = DEFAULT_H, tol: float = 1e-6) -> GradCheck:
+def check_grad(f, grad_f, x, h: float = DEFAULT_H, tol: float = 1e-6, scale: float = SCALE) -> GradCheck:
     """Compare an analytic gradient with central differences, component by component.
 
     Inputs: ``f`` maps shape (D,) to a scalar; ``grad_f`` maps shape (D,) to the
-    gradient, shape (D,); ``x`` of shape (D,).
+    gradient, shape (D,); ``x`` of shape (D,); ``tol`` > 0; ``scale`` >= 0.
     Returns: a :class:`GradCheck` (truthy when the worst relative error < ``tol``)
     naming the worst component, so a wrong entry is easy to find.
+
+    The error of component ``i`` is that of :func:`rel_error`,
+    ``|a_i - n_i| / max(|a_i| + |n_i|, scale * (max|a| + max|n|), floor)``
+    (``a`` analytic, ``n`` numeric), with the absolute ``floor`` set by the
+    central differences themselves: ``fd_noise(f, x, h) / tol``. An entry
+    smaller than that cannot be checked to a relative precision ``tol``,
+    because the numerical value itself is uncertain by ``fd_noise``; so at an
+    exact critical point (analytic 0, numeric 1e-16) the check passes, while an
+    analytic entry comparable to the rest of the gradient where the truth is 0
+    still gives an error near 1.
     """
     x = _as_vector(x)
+    tol = float(tol)
+    if not (np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number; got {tol}.")
     g_a = np.asarray(grad_f(x.copy()), dtype=np.float64)
     if g_a.shape != x.shape:
         raise ValueError(f"grad_f must return the shape of x, {x.shape}; got {g_a.shape}.")
     g_n = gradient(f, x, h)
-    errs = np.abs(g_a - g_n) / np.maximum(np.abs(g_a) + np.abs(g_n), 1e-12)
+    floor = max(fd_noise(f, x, h) / tol, np.finfo(np.float64).tiny)
+    errs = _rel_errors(g_a, g_n, floor, scale)
     k = int(np.argmax(errs))
     return GradCheck(float(errs[k]), k, float(g_a[k]), float(g_n[k]), tol)
 

@@ -252,6 +252,43 @@ def companion_problems(visit: Visit) -> list[str]:
     return problems
 
 
+_LIVE_STATE = """fig => [fig.getAttributeNames().filter(n => n.startsWith('data-'))
+    .map(n => n + '=' + fig.getAttribute(n)).join(' '),
+    (fig.querySelector('svg[role="img"]') || {getAttribute: () => null}).getAttribute('aria-label')]"""
+
+
+def live_problems(visit: Visit) -> list[str]:
+    """Every slider of every explorer that computes in the page (``.nntrain-live``), moved from its minimum
+    to its maximum, changes the numbers the page computed (its ``data-*`` attributes) and its SVG's label."""
+    page, problems = visit.page, []
+    figures = page.locator(".nntrain-live")
+    for i in range(figures.count()):
+        root = figures.nth(i)
+        name = root.get_attribute("id") or f"explorer {i + 1}"
+        sliders = root.locator('input[type="range"]')
+        if sliders.count() == 0 or root.locator('svg[role="img"]').count() == 0:
+            problems.append(f"{name}: no slider or no labelled SVG figure")
+            continue
+        for j in range(sliders.count()):
+            slider = sliders.nth(j)
+            label = slider.get_attribute("aria-label") or f"slider {j + 1}"
+            shown = []
+            try:
+                for key in ("Home", "End"):
+                    slider.press(key, timeout=5000)
+                    shown.append(root.evaluate(_LIVE_STATE))
+            except Exception as e:  # noqa: BLE001
+                problems.append(f"{name}: slider {label!r} cannot be moved ({str(e).splitlines()[0]})")
+                continue
+            (data0, aria0), (data1, aria1) = shown
+            if data0 == data1:
+                problems.append(f"{name}: moving {label!r} from its minimum to its maximum does not change "
+                                "what the page computes")
+            if not aria1 or aria0 == aria1:
+                problems.append(f"{name}: moving {label!r} does not change the figure's label")
+    return problems
+
+
 def _menu_link(page, menu: str, link: str) -> str | None:
     """Open the header dropdown ``menu`` and return the href of its visible ``link``, or None."""
     toggle = page.locator(f"{menu} > button").first

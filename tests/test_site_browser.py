@@ -71,7 +71,9 @@ def check_page(browser_, root: pathlib.Path, origin: str, rel: str, shot: pathli
             bc.screenshot(visit, shot)
         report = {"math": bc.math_problems(visit), "images": bc.image_problems(visit),
                   "links": bc.link_problems(visit, root, origin), "companions": bc.companion_problems(visit),
-                  "companion ids": visit.page.eval_on_selector_all(".nntrain-companion", "els => els.map(e => e.id)")}
+                  "companion ids": visit.page.eval_on_selector_all(".nntrain-companion", "els => els.map(e => e.id)"),
+                  "live": bc.live_problems(visit),
+                  "live ids": visit.page.eval_on_selector_all(".nntrain-live", "els => els.map(e => e.id)")}
         if rel.startswith("chapters/"):
             report["launch"] = bc.launch_problems(visit, rel.replace(".html", ".ipynb"))
         report["console"] = bc.console_problems(visit)
@@ -126,6 +128,13 @@ def test_chapters_have_binder_colab_and_download_buttons(reports):
     assert_no("launch", reports)
 
 
+def test_every_live_explorer_computes_when_its_sliders_move(reports):
+    assert_no("live", reports)
+    for nb in chapter_notebooks():  # a chapter that saved an explorer shows it
+        if "nntrain-live" in nb.read_text(encoding="utf-8"):
+            assert reports[f"chapters/{nb.stem}.html"]["live ids"], f"{nb.stem}: no explorer on the page"
+
+
 def test_every_companion_responds_to_its_sliders(reports):
     assert_no("companions", reports)
     for nb in chapter_notebooks():  # a chapter that saved a companion shows it
@@ -162,6 +171,8 @@ PLANTED = r"""
 <a href="02_backprop.html#no-such-section">a broken anchor</a> <a href="no_such_page.html">a broken link</a>
 <div id="dead" class="nntrain-companion"><input type="range" min="0" max="4" value="2" aria-label="dead">
 <img src="../_static/images/logo_binder.svg" alt="A slider that moves nothing"></div>
+<figure id="still" class="nntrain-live" data-rate="0.5"><input type="range" min="0" max="4" value="2"
+aria-label="still"><svg role="img" aria-label="A figure that computes nothing"></svg></figure>
 <script>console.error("planted console error");</script>
 </section>
 """
@@ -198,5 +209,7 @@ def test_the_checks_catch_planted_problems(browser, tmp_path):
     caught("links", "02_backprop.html#no-such-section", "no id")
     caught("links", "no_such_page.html", "no such file")
     caught("companions", "dead", "does not change the picture")
+    caught("live", "still", "does not change what the page computes")
+    caught("live", "still", "does not change the figure's label")
     caught("console", "planted console error")
     caught("launch", "Binder button opens", "not chapters/planted.ipynb")  # the frame's buttons are chapter 1's

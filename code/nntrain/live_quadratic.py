@@ -1,41 +1,33 @@
 """Explorers that compute in the page: gradient descent on a quadratic, in SVG and a little JavaScript.
 
 A static page has no Python kernel, but gradient descent on a quadratic is a
-few multiplications: a short inline script can run it for any slider value and
-redraw the figure, so the reader's slider is continuous and nothing is
-precomputed. Each explorer is one self-contained HTML snippet (no library, no
-network, no external file) of about 15 kB:
+few multiplications: a short inline script runs it for any slider value and
+redraws the figure, so the slider is continuous and nothing is precomputed.
+Each explorer is one self-contained HTML snippet (no library, no network) of
+about 15 kB:
 
     step_size_explorer()        # f(w) = λ/2 (w - w*)^2: a slider for ηλ
     quadratic_2d_explorer()     # eigenvalues 1 and κ: sliders for ηλ_max and κ
 
-Python renders the figure for the starting slider values, so a reader without
-JavaScript (a PDF, an untrusted notebook) still sees a complete figure and its
-numbers; the script then recomputes everything whenever a slider moves. The
-numbers it computes are written into the page as ``data-*`` attributes of the
-``<figure>`` (``data-factor``, ``data-rate``, ``data-regime``, ``data-steps``,
-``data-path``, ...), where tests/test_live_quadratic.py reads them in a
-browser and compares them with :mod:`nntrain.rates` and :mod:`nntrain.descent`.
-:func:`step_size_numbers` and :func:`quadratic_2d_numbers` compute the same
-numbers in Python; the snippet's starting state comes from them.
-
-The HTML is deterministic (no random ids, no timestamps): two calls with the
-same arguments return the same text, as strict nbval requires. Several
-explorers can share a page: pass distinct ``uid`` strings, or let the module
-number them in call order (``live-step-size-1``, ``live-step-size-2``, ...).
-The script finds its own figure from ``document.currentScript``, not from its id.
+Python draws the figure for the starting values (a reader without JavaScript
+still sees a complete figure); the script recomputes everything when a slider
+moves and writes its numbers into ``data-*`` attributes of the ``<figure>``
+(``data-factor``, ``data-rate``, ``data-regime``, ``data-steps``, ``data-path``,
+...), where tests/test_live_quadratic.py compares them in a browser with
+:mod:`nntrain.rates` and :mod:`nntrain.descent`. :func:`step_size_numbers` and
+:func:`quadratic_2d_numbers` compute the same numbers in Python. Ids are
+deterministic (``uid``, or ``live-step-size-1``, ... in call order); the
+machinery shared with :mod:`nntrain.live_momentum` is in :mod:`nntrain.live_page`.
 """
 from __future__ import annotations
 
-import decimal
 import html
-import itertools
-import json
 import math
-import numbers
-import re
 
 from nntrain import rates  # absolute, so this file can move into a subpackage unchanged
+from nntrain.live_page import (BLUE, BTN, GREEN, GREY, ORANGE, ROW, SKY, STYLE, TARGET, VERMILLION, button,
+                               compact_json, data_attrs, display, fix, is_real, log_ticks, new_uid, num, pts,
+                               script, slider, steps_attr, steps_text, ticks, visible, JS_HEAD, JS_STEPS, JS_VISIBLE)
 
 __all__ = ["step_size_numbers", "quadratic_2d_numbers", "step_size_html", "quadratic_2d_html",
            "step_size_explorer", "quadratic_2d_explorer", "VERDICTS", "RATIO_MAX", "KAPPA_MAX"]
@@ -43,24 +35,14 @@ __all__ = ["step_size_numbers", "quadratic_2d_numbers", "step_size_html", "quadr
 RATIO_MAX = 2.2          # the largest ηλ (1-D) and ηλ_max (2-D) on the sliders
 RATIO_STEP = 0.005       # 1-D slider step: reaches the boundaries ηλ = 1 and 2 exactly
 KAPPA_MAX = 100.0        # the κ slider runs over log10 κ in [0, 2]
-TARGET = 1e-6            # "steps to shrink the error by 10^-6", as rates.steps_to_reduce
 W0_2D = (-2.5, 1.5)      # the 2-D start; the minimiser is the origin
 VERDICTS = ("converging", "bouncing forever", "diverging")
-_UID = re.compile(r"[A-Za-z][\w-]*")
-_COUNTERS = {"step-size": itertools.count(1), "quadratic-2d": itertools.count(1)}
-
-# Okabe-Ito colours, as nntrain.plotting.COLORS (not imported: that module imports matplotlib).
-BLUE, ORANGE, GREEN, VERMILLION, SKY, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#888888"
 
 
 # -- the numbers (Python; the page's script computes the same) -------------------------------
 
-def _real(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
 def _ratio(value, name: str) -> float:
-    if not (_real(value) and math.isfinite(value) and 0 < value <= RATIO_MAX):
+    if not (is_real(value) and math.isfinite(value) and 0 < value <= RATIO_MAX):
         raise ValueError(f"{name} must be a number in (0, {RATIO_MAX}]; got {value!r}.")
     return float(value)
 
@@ -108,7 +90,7 @@ def quadratic_2d_numbers(eta_lmax: float, kappa: float, steps: int = 40) -> dict
     path (T + 1 points [w1, w2]). Raises ValueError for bad input.
     """
     s = _ratio(eta_lmax, "eta_lmax (eta * lambda_max)")
-    if not (_real(kappa) and math.isfinite(kappa) and 1 <= kappa <= KAPPA_MAX):
+    if not (is_real(kappa) and math.isfinite(kappa) and 1 <= kappa <= KAPPA_MAX):
         raise ValueError(f"kappa must be a number in [1, {KAPPA_MAX:g}]; got {kappa!r}.")
     if not (isinstance(steps, int) and 1 <= steps <= 200):
         raise ValueError(f"steps must be an integer in [1, 200]; got {steps!r}.")
@@ -128,77 +110,6 @@ def quadratic_2d_numbers(eta_lmax: float, kappa: float, steps: int = 40) -> dict
             "eta_over_eta_star": eta / star, "rate_star": rates.rate_star(kappa), "path": path}
 
 
-# -- formatting shared with the script ---------------------------------------------------------
-
-def _fix(x: float, digits: int) -> str:
-    """x with ``digits`` decimals, never "-0.0": exactly JavaScript's x.toFixed(digits), as the script's fix().
-
-    toFixed rounds the exact binary value half away from zero; Python's format
-    rounds half to even (457.25 -> "457.2", not "457.3"), hence Decimal.
-    """
-    with decimal.localcontext(prec=80):
-        t = str(decimal.Decimal(float(x)).quantize(decimal.Decimal(1).scaleb(-digits), decimal.ROUND_HALF_UP))
-    return t[1:] if re.fullmatch(r"-0\.?0*", t) else t
-
-
-def _pts(points) -> str:
-    return " ".join(f"{_fix(x, 1)},{_fix(y, 1)}" for x, y in points)
-
-
-def _steps_text(steps: float) -> str:
-    if steps == 0:
-        return "1 (the first step lands on w*)"
-    return "never" if math.isinf(steps) else _fix(steps, 1)
-
-
-def _visible(path, inside):
-    """The points up to and including the first one outside the view (the rest are clipped anyway)."""
-    out = []
-    for p in path:
-        out.append(p)
-        if not inside(p):
-            break
-    return out
-
-
-def _ticks(lo: float, hi: float) -> list[float]:
-    """Round tick values in [lo, hi], about five of them."""
-    step = 10.0 ** math.floor(math.log10((hi - lo) / 5))
-    step *= next(m for m in (1, 2, 2.5, 5, 10) if (hi - lo) / (step * m) <= 6)
-    return [round(k * step, 10) for k in range(math.ceil(lo / step), math.floor(hi / step) + 1)]
-
-
-def _uid(uid, kind: str) -> str:
-    uid = f"live-{kind}-{next(_COUNTERS[kind])}" if uid is None else uid
-    if not (isinstance(uid, str) and _UID.fullmatch(uid)):
-        raise ValueError(f"uid must be a simple HTML id (a letter, then letters, digits, - or _); got {uid!r}.")
-    return uid
-
-
-def _config(cfg: dict) -> str:
-    return json.dumps(cfg, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
-
-
-def _json(x) -> str:
-    """JSON as the script's JSON.stringify writes it (no spaces; numbers may differ in exponent style only)."""
-    return json.dumps(x, separators=(",", ":"))
-
-
-def _attrs(d: dict) -> str:
-    return " ".join(f'data-{k}="{html.escape(v)}"' for k, v in d.items())
-
-
-def _num(x: float) -> str:
-    """A number for a data attribute, as the script writes it (String(x) in JavaScript)."""
-    return "Infinity" if math.isinf(x) else repr(float(x))
-
-
-_STYLE = ("font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#222;background:#fff;"
-          "border:1px solid #ccc;border-radius:6px;padding:0.6em 0.8em;margin:1em 0;max-width:760px")
-_ROW = "display:flex;gap:0.6em;align-items:center;margin:0.15em 0;flex-wrap:wrap"
-_BTN = "font:inherit;font-size:13px;padding:0.1em 0.6em;border:1px solid #999;border-radius:4px;background:#f6f6f6"
-
-
 # -- 1-D: the step size on a parabola -----------------------------------------------------------
 
 # panels of the SVG (viewBox 0 0 760 300): left the parabola, right the error against t
@@ -214,7 +125,7 @@ def _geom_1d(n: dict, cfg: dict) -> dict:
         return x0 + (w - (ws - span)) / (2 * span) * (x1 - x0)
     def py(f):
         return y1 - f / fmax * (y1 - y0)
-    shown = _visible(n["path"], lambda w: abs(w - ws) <= 1.1 * span)
+    shown = visible(n["path"], lambda w: abs(w - ws) <= 1.1 * span)
     chords = [(px(w), py(lam / 2 * ((w - ws) * (w - ws)))) for w in shown]
     X0, X1, Y0, Y1 = G1["R"]
     lo, hi = G1["logmin"], G1["logmax"]
@@ -227,13 +138,13 @@ def _geom_1d(n: dict, cfg: dict) -> dict:
     errs = [(X0 + t / T * (X1 - X0), ly(w)) for t, w in enumerate(n["path"])]
     hit = n["steps"]
     hx = X0 + min(hit, T) / T * (X1 - X0)
-    return {"path": _pts(chords), "errs": _pts(errs), "hit": _fix(hx, 1),
+    return {"path": pts(chords), "errs": pts(errs), "hit": fix(hx, 1),
             "hitvis": "visible" if hit <= T and hit > 0 else "hidden"}
 
 
 def _aria_1d(n: dict) -> str:
-    return (f"Gradient descent on a parabola with eta times lambda = {_fix(n['ratio'], 3)}: {n['regime']}; "
-            f"the error is multiplied by {_fix(n['factor'], 3)} at every step.")
+    return (f"Gradient descent on a parabola with eta times lambda = {fix(n['ratio'], 3)}: {n['regime']}; "
+            f"the error is multiplied by {fix(n['factor'], 3)} at every step.")
 
 
 def step_size_html(ratio: float = 0.5, curvature: float = 2.0, w0: float = -1.0, w_star: float = 1.0,
@@ -242,7 +153,7 @@ def step_size_html(ratio: float = 0.5, curvature: float = 2.0, w0: float = -1.0,
     ratio = _ratio(ratio, "ratio (eta * lambda)")
     ratio = round(max(1, round(ratio / RATIO_STEP)) * RATIO_STEP, 3)   # where the browser puts the slider
     n = step_size_numbers(ratio, curvature, w0, w_star, steps)
-    uid = _uid(uid, "step-size")
+    uid = new_uid(uid, "step-size")
     span = 1.25 * abs(w0 - w_star)
     cfg = {"kind": "step", "uid": uid, "lam": float(curvature), "w0": float(w0), "wstar": float(w_star),
            "span": span, "steps": steps, "target": TARGET, "rtol": rates.BOUNDARY_RTOL,
@@ -256,41 +167,34 @@ def step_size_html(ratio: float = 0.5, curvature: float = 2.0, w0: float = -1.0,
     wx = lambda w: x0 + (w - (w_star - span)) / (2 * span) * (x1 - x0)  # noqa: E731
     lo, hi = G1["logmin"], G1["logmax"]
     ly = lambda v: Y1 - (v - lo) / (hi - lo) * (Y1 - Y0)  # noqa: E731
-    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-    yt = "".join(f'<line x1="{X0}" x2="{X1}" y1="{_fix(ly(k), 1)}" y2="{_fix(ly(k), 1)}" stroke="#e4e4e4"/>'
-                 f'<text x="{X0 - 6}" y="{_fix(ly(k) + 4, 1)}" text-anchor="end">10{str(k).translate(sup)}</text>'
-                 for k in (3, 0, -3, -6, -9, -12, -15))
-    xt = "".join(f'<text x="{_fix(X0 + t / steps * (X1 - X0), 1)}" y="{Y1 + 16}" text-anchor="middle">{t}</text>'
+    yt = log_ticks(X0, X1, ly, (3, 0, -3, -6, -9, -12, -15))
+    xt = "".join(f'<text x="{fix(X0 + t / steps * (X1 - X0), 1)}" y="{Y1 + 16}" text-anchor="middle">{t}</text>'
                  for t in range(0, steps + 1, max(1, steps // 4)))
-    wt = "".join(f'<text x="{_fix(wx(w), 1)}" y="{y1 + 16}" text-anchor="middle">{w:g}</text>'
-                 for w in _ticks(w_star - span, w_star + span))
-    dot = f"{uid}-dot"
-    data = {"ratio": _num(n["ratio"]), "eta": _num(n["eta"]), "factor": _num(n["factor"]), "rate": _num(n["rate"]),
-            "regime": n["regime"], "steps": f"{n['steps']:.10g}" if not math.isinf(n["steps"]) else "Infinity",
-            "path": _json(n["path"])}
-    return f"""<figure id="{uid}" class="nntrain-live nntrain-live-step" {_attrs(data)} style="{_STYLE}">
+    wt = "".join(f'<text x="{fix(wx(w), 1)}" y="{y1 + 16}" text-anchor="middle">{w:g}</text>'
+                 for w in ticks(w_star - span, w_star + span))
+    dot, out = f"{uid}-dot", f"{fix(n['ratio'], 3)} (η = {fix(n['eta'], 4)})"
+    data = {"ratio": num(n["ratio"]), "eta": num(n["eta"]), "factor": num(n["factor"]), "rate": num(n["rate"]),
+            "regime": n["regime"], "steps": steps_attr(n["steps"]),
+            "path": compact_json(n["path"])}
+    return f"""<figure id="{uid}" class="nntrain-live nntrain-live-step" {data_attrs(data)} style="{STYLE}">
 <div style="font-weight:600;margin-bottom:0.2em">Step size on a 1-D quadratic (computed in the page)</div>
-<div style="{_ROW}"><label for="{uid}-ratio" style="min-width:3.5em">ηλ</label>
-<input id="{uid}-ratio" class="nl-ratio" type="range" min="{RATIO_STEP}" max="{RATIO_MAX}" step="{RATIO_STEP}" \
-value="{n['ratio']}" aria-label="eta times lambda" style="flex:1;min-width:12em">
-<output for="{uid}-ratio" class="nl-ratio-out" style="min-width:11em;font-family:monospace">{_fix(n['ratio'], 3)} \
-(η = {_fix(n['eta'], 4)})</output></div>
+{slider(uid, "ratio", "ηλ", RATIO_STEP, RATIO_MAX, RATIO_STEP, n['ratio'], "eta times lambda", out)}
 <svg class="nl-svg" viewBox="0 0 760 300" width="100%" role="img" aria-label="{html.escape(_aria_1d(n))}" \
 style="display:block;max-width:760px;font:12px system-ui,sans-serif">
 <defs><clipPath id="{uid}-clipL"><rect x="{x0}" y="{y0 - 10}" width="{x1 - x0}" height="{y1 - y0 + 10}"/></clipPath>
 <marker id="{dot}" viewBox="0 0 6 6" refX="3" refY="3" markerWidth="5" markerHeight="5">\
 <circle cx="3" cy="3" r="2.6" fill="{VERMILLION}"/></marker></defs>
 <rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="none" stroke="#bbb"/>
-<polyline points="{_pts(parab)}" fill="none" stroke="#222" stroke-width="1.3" clip-path="url(#{uid}-clipL)"/>
-<line x1="{_fix(wx(w_star), 1)}" x2="{_fix(wx(w_star), 1)}" y1="{y0}" y2="{y1}" stroke="#bbb" stroke-dasharray="3 3"/>
+<polyline points="{pts(parab)}" fill="none" stroke="#222" stroke-width="1.3" clip-path="url(#{uid}-clipL)"/>
+<line x1="{fix(wx(w_star), 1)}" x2="{fix(wx(w_star), 1)}" y1="{y0}" y2="{y1}" stroke="#bbb" stroke-dasharray="3 3"/>
 <polyline class="nl-path" points="{g['path']}" fill="none" stroke="{VERMILLION}" stroke-width="1.2" \
 marker-start="url(#{dot})" marker-mid="url(#{dot})" marker-end="url(#{dot})" clip-path="url(#{uid}-clipL)"/>
-<rect x="{_fix(wx(w0) - 4.5, 1)}" y="{_fix(y1 - (curvature / 2 * (w0 - w_star) ** 2) / fmax * (y1 - y0) - 4.5, 1)}" \
+<rect x="{fix(wx(w0) - 4.5, 1)}" y="{fix(y1 - (curvature / 2 * (w0 - w_star) ** 2) / fmax * (y1 - y0) - 4.5, 1)}" \
 width="9" height="9" fill="{BLUE}"/>
 {wt}<text x="{(x0 + x1) / 2}" y="{y1 + 34}" text-anchor="middle">w (dashed: the minimum w*; square: the start)</text>
 <text x="{x0}" y="{y0 - 10}">f(w) = λ/2 (w − w*)² and the iterates</text>
 <rect x="{X0}" y="{Y0}" width="{X1 - X0}" height="{Y1 - Y0}" fill="none" stroke="#bbb"/>{yt}
-<line x1="{X0}" x2="{X1}" y1="{_fix(ly(-6), 1)}" y2="{_fix(ly(-6), 1)}" stroke="{ORANGE}" stroke-width="1.5" \
+<line x1="{X0}" x2="{X1}" y1="{fix(ly(-6), 1)}" y2="{fix(ly(-6), 1)}" stroke="{ORANGE}" stroke-width="1.5" \
 stroke-dasharray="6 4"/>
 <line class="nl-hit" x1="{g['hit']}" x2="{g['hit']}" y1="{Y0}" y2="{Y1}" stroke="{ORANGE}" stroke-width="1.2" \
 visibility="{g['hitvis']}"/>
@@ -301,16 +205,16 @@ it is reached)</text>
 <text x="{X0}" y="{Y0 - 10}">distance to w*, relative to the start (log scale)</text>
 </svg>
 <p class="nl-readout" aria-live="polite" style="margin:0.3em 0">factor 1 − ηλ = <b class="nl-factor">\
-{_fix(n['factor'], 3)}</b> · regime: <b class="nl-regime">{n['regime']}</b> · rate |1 − ηλ| = \
-<b class="nl-rate">{_fix(n['rate'], 3)}</b> · steps to shrink the error 10⁶-fold: \
-<b class="nl-steps">{_steps_text(n['steps'])}</b></p>
+{fix(n['factor'], 3)}</b> · regime: <b class="nl-regime">{n['regime']}</b> · rate |1 − ηλ| = \
+<b class="nl-rate">{fix(n['rate'], 3)}</b> · steps to shrink the error 10⁶-fold: \
+<b class="nl-steps">{steps_text(n['steps'])}</b></p>
 <figcaption id="{uid}-caption" style="font-size:13px;color:#444;text-align:left;margin-top:0.3em">Gradient descent on f(w) = λ/2 (w − w*)² with \
 λ = {curvature:g}, from w<sub>0</sub> = {w0:g} to w* = {w_star:g}. Each step multiplies the error w − w* by \
 1 − ηλ, so the slider sets everything. Left: the iterates on the parabola (they cross to the other side when \
 1 − ηλ &lt; 0). Right: the distance to the minimum on a log scale, where a constant factor per step is a \
 straight line; an error that rounds to exactly 0 (w<sub>t</sub> = w* in floating point) sits on the bottom edge. A small script computes the run in the \
 page; without it the figure shows ηλ = {n['ratio']:g}.</figcaption>
-<script>({_JS})({_config(cfg)});</script>
+{script(_JS, cfg)}
 </figure>"""
 
 
@@ -326,7 +230,7 @@ def _geom_2d(n: dict) -> dict:
     b = G2["box"]
     def px(p):
         return (x0 + (p[0] + b) / (2 * b) * (x1 - x0), y1 - (p[1] + b) / (2 * b) * (y1 - y0))
-    shown = _visible(n["path"], lambda p: max(abs(p[0]), abs(p[1])) <= 1.15 * b)
+    shown = visible(n["path"], lambda p: max(abs(p[0]), abs(p[1])) <= 1.15 * b)
     X0, X1, Y0, Y1 = G2["R"]
     k, s, sst = n["kappa"], n["eta_lmax"], n["eta_star"] * n["kappa"]
     def q(x, f):
@@ -334,23 +238,23 @@ def _geom_2d(n: dict) -> dict:
     kink = min(k, RATIO_MAX)
     shallow = [q(0, 1), q(kink, abs(1 - kink / k)), q(RATIO_MAX, abs(1 - RATIO_MAX / k))]
     envelope = [q(0, 1), q(sst, n["rate_star"]), q(RATIO_MAX, RATIO_MAX - 1)]
-    ry = [_fix(a / math.sqrt(k) / (2 * b) * (y1 - y0), 2) for a in G2["levels"]]
+    ry = [fix(a / math.sqrt(k) / (2 * b) * (y1 - y0), 2) for a in G2["levels"]]
     cur = q(s, 0)[0]
-    return {"path": _pts(px(p) for p in shown), "shallow": _pts(shallow), "envelope": _pts(envelope),
-            "ry": ry, "cur": _fix(cur, 1), "star": _fix(q(sst, 0)[0], 1),
-            "dot0": _fix(q(s, n["factors"][0])[1], 1), "dot1": _fix(q(s, n["factors"][1])[1], 1)}
+    return {"path": pts(px(p) for p in shown), "shallow": pts(shallow), "envelope": pts(envelope),
+            "ry": ry, "cur": fix(cur, 1), "star": fix(q(sst, 0)[0], 1),
+            "dot0": fix(q(s, n["factors"][0])[1], 1), "dot1": fix(q(s, n["factors"][1])[1], 1)}
 
 
 def _aria_2d(n: dict) -> str:
-    return (f"Gradient descent on a 2-D quadratic with condition number {_fix(n['kappa'], 1)} and eta times "
-            f"lambda max = {_fix(n['eta_lmax'], 3)}: {n['verdict']}; factors {_fix(n['factors'][0], 3)} "
-            f"along the shallow and {_fix(n['factors'][1], 3)} along the steep axis.")
+    return (f"Gradient descent on a 2-D quadratic with condition number {fix(n['kappa'], 1)} and eta times "
+            f"lambda max = {fix(n['eta_lmax'], 3)}: {n['verdict']}; factors {fix(n['factors'][0], 3)} "
+            f"along the shallow and {fix(n['factors'][1], 3)} along the steep axis.")
 
 
 def quadratic_2d_html(eta_lmax: float = 1.6, kappa: float = 10.0, steps: int = 40, uid: str | None = None) -> str:
     """The 2-D explorer as an HTML string; see :func:`quadratic_2d_explorer`."""
     n = quadratic_2d_numbers(eta_lmax, kappa, steps)
-    uid = _uid(uid, "quadratic-2d")
+    uid = new_uid(uid, "quadratic-2d")
     cfg = {"kind": "quad2d", "uid": uid, "w0": list(W0_2D), "steps": steps, "target": TARGET,
            "rtol": rates.BOUNDARY_RTOL, "regimes": list(rates.REGIMES), "verdicts": list(VERDICTS),
            "smax": RATIO_MAX, "kmax": KAPPA_MAX, "geom": G2}
@@ -359,39 +263,35 @@ def quadratic_2d_html(eta_lmax: float = 1.6, kappa: float = 10.0, steps: int = 4
     X0, X1, Y0, Y1 = G2["R"]
     b, cx, cy = G2["box"], (x0 + x1) / 2, (y0 + y1) / 2
     unit = (x1 - x0) / (2 * b)
-    ell = "".join(f'<ellipse class="nl-level" cx="{cx}" cy="{cy}" rx="{_fix(a * unit, 2)}" ry="{ry}"/>'
+    ell = "".join(f'<ellipse class="nl-level" cx="{cx}" cy="{cy}" rx="{fix(a * unit, 2)}" ry="{ry}"/>'
                   for a, ry in zip(G2["levels"], g["ry"]))
     sx = lambda s: X0 + s / RATIO_MAX * (X1 - X0)  # noqa: E731
     fy = lambda f: Y1 - f / G2["fmax"] * (Y1 - Y0)  # noqa: E731
-    steep = _pts([(sx(0), fy(1)), (sx(1), fy(0)), (sx(RATIO_MAX), fy(RATIO_MAX - 1))])
-    ticks = "".join(f'<text x="{_fix(sx(s), 1)}" y="{Y1 + 16}" text-anchor="middle">{s:g}</text>'
+    steep = pts([(sx(0), fy(1)), (sx(1), fy(0)), (sx(RATIO_MAX), fy(RATIO_MAX - 1))])
+    ticks = "".join(f'<text x="{fix(sx(s), 1)}" y="{Y1 + 16}" text-anchor="middle">{s:g}</text>'
                     for s in (0, 0.5, 1, 1.5, 2))
-    fticks = "".join(f'<line x1="{X0}" x2="{X1}" y1="{_fix(fy(f), 1)}" y2="{_fix(fy(f), 1)}" stroke="#e4e4e4"/>'
-                     f'<text x="{X0 - 6}" y="{_fix(fy(f) + 4, 1)}" text-anchor="end">{f:g}</text>'
+    fticks = "".join(f'<line x1="{X0}" x2="{X1}" y1="{fix(fy(f), 1)}" y2="{fix(fy(f), 1)}" stroke="#e4e4e4"/>'
+                     f'<text x="{X0 - 6}" y="{fix(fy(f) + 4, 1)}" text-anchor="end">{f:g}</text>'
                      for f in (0, 0.5, 1))
-    dot = f"{uid}-dot"
-    data = {"eta-lmax": _num(n["eta_lmax"]), "kappa": _num(n["kappa"]), "eta": _num(n["eta"]),
-            "factors": _json(n["factors"]), "contraction": _num(n["contraction"]),
-            "regimes": _json(n["regimes"]), "verdict": n["verdict"],
-            "steps": f"{n['steps']:.10g}" if not math.isinf(n["steps"]) else "Infinity",
-            "eta-star": _num(n["eta_star"]), "eta-over-eta-star": _num(n["eta_over_eta_star"]),
-            "rate-star": _num(n["rate_star"]), "path": _json(n["path"])}
+    dot, out = f"{uid}-dot", f"{fix(n['eta_lmax'], 3)} (η = {fix(n['eta'], 4)})"
+    data = {"eta-lmax": num(n["eta_lmax"]), "kappa": num(n["kappa"]), "eta": num(n["eta"]),
+            "factors": compact_json(n["factors"]), "contraction": num(n["contraction"]),
+            "regimes": compact_json(n["regimes"]), "verdict": n["verdict"],
+            "steps": steps_attr(n["steps"]),
+            "eta-star": num(n["eta_star"]), "eta-over-eta-star": num(n["eta_over_eta_star"]),
+            "rate-star": num(n["rate_star"]), "path": compact_json(n["path"])}
     w0x, w0y = x0 + (W0_2D[0] + b) * unit, y1 - (W0_2D[1] + b) * unit
-    return f"""<figure id="{uid}" class="nntrain-live nntrain-live-quad2d" {_attrs(data)} style="{_STYLE}">
+    return f"""<figure id="{uid}" class="nntrain-live nntrain-live-quad2d" {data_attrs(data)} style="{STYLE}">
 <div style="font-weight:600;margin-bottom:0.2em">Gradient descent on a 2-D quadratic (computed in the page)</div>
-<div style="{_ROW}"><label for="{uid}-s" style="min-width:3.5em">ηλ<sub>max</sub></label>
-<input id="{uid}-s" class="nl-s" type="range" min="0.01" max="{RATIO_MAX}" step="any" value="{n['eta_lmax']}" \
-aria-label="eta times lambda max" style="flex:1;min-width:12em">
-<output for="{uid}-s" class="nl-s-out" style="min-width:11em;font-family:monospace">{_fix(n['eta_lmax'], 3)} \
-(η = {_fix(n['eta'], 4)})</output></div>
-<div style="{_ROW}"><label for="{uid}-k" style="min-width:3.5em">κ</label>
+{slider(uid, "s", "ηλ<sub>max</sub>", 0.01, RATIO_MAX, "any", n['eta_lmax'], "eta times lambda max", out)}
+<div style="{ROW}"><label for="{uid}-k" style="min-width:3.5em">κ</label>
 <input id="{uid}-k" class="nl-k" type="range" min="0" max="{math.log10(KAPPA_MAX):g}" step="any" \
 value="{math.log10(n['kappa']):.12g}" aria-label="condition number kappa, log scale" style="flex:1;min-width:12em">
-<output for="{uid}-k" class="nl-k-out" style="min-width:11em;font-family:monospace">{_fix(n['kappa'], 2)}</output>
+<output for="{uid}-k" class="nl-k-out" style="min-width:11em;font-family:monospace">{fix(n['kappa'], 2)}</output>
 </div>
-<div style="{_ROW}"><button type="button" class="nl-star" style="{_BTN}">set η = η*</button>
-<button type="button" class="nl-edge" style="{_BTN}">set η = 2/λ<sub>max</sub> (the edge)</button>
-<span style="font-size:13px;color:#444">η / η* = <b class="nl-ratio-star">{_fix(n['eta_over_eta_star'], 3)}</b>\
+<div style="{ROW}">{button("nl-star", "set η = η*")}
+{button("nl-edge", "set η = 2/λ<sub>max</sub> (the edge)")}
+<span style="font-size:13px;color:#444">η / η* = <b class="nl-ratio-star">{fix(n['eta_over_eta_star'], 3)}</b>\
 </span></div>
 <svg class="nl-svg" viewBox="0 0 760 350" width="100%" role="img" aria-label="{html.escape(_aria_2d(n))}" \
 style="display:block;max-width:760px;font:12px system-ui,sans-serif">
@@ -404,7 +304,7 @@ style="display:block;max-width:760px;font:12px system-ui,sans-serif">
 <line x1="{cx}" x2="{cx}" y1="{y0}" y2="{y1}" stroke="{ORANGE}" stroke-dasharray="2 3"/>
 <polyline class="nl-path" points="{g['path']}" fill="none" stroke="{VERMILLION}" stroke-width="1.1" \
 marker-start="url(#{dot})" marker-mid="url(#{dot})" marker-end="url(#{dot})" clip-path="url(#{uid}-clipL)"/>
-<rect x="{_fix(w0x - 4.5, 1)}" y="{_fix(w0y - 4.5, 1)}" width="9" height="9" fill="{BLUE}"/>
+<rect x="{fix(w0x - 4.5, 1)}" y="{fix(w0y - 4.5, 1)}" width="9" height="9" fill="{BLUE}"/>
 <text x="{x1 - 4}" y="{cy + 16}" fill="{GREEN}" text-anchor="end">shallow axis, λ = 1</text>
 <text x="{cx + 4}" y="{y0 + 14}" fill="{ORANGE}">steep axis, λ = κ</text>
 <text x="{cx}" y="{y1 + 18}" text-anchor="middle">w₁ (square: the start; the minimum is the centre)</text>
@@ -426,12 +326,12 @@ stroke-width="6"/>
 <tspan fill="{ORANGE}">|1 − ηκ| (steep)</tspan>, <tspan fill="{GREY}">their max</tspan></text>
 </svg>
 <p class="nl-readout" aria-live="polite" style="margin:0.3em 0">factors |1 − ηλ|: shallow \
-<b class="nl-f0">{_fix(n['factors'][0], 3)}</b>, steep <b class="nl-f1">{_fix(n['factors'][1], 3)}</b> · \
-contraction max |1 − ηλ<sub>i</sub>| = <b class="nl-contraction">{_fix(n['contraction'], 3)}</b> · \
+<b class="nl-f0">{fix(n['factors'][0], 3)}</b>, steep <b class="nl-f1">{fix(n['factors'][1], 3)}</b> · \
+contraction max |1 − ηλ<sub>i</sub>| = <b class="nl-contraction">{fix(n['contraction'], 3)}</b> · \
 <b class="nl-verdict">{n['verdict']}</b> (shallow: <span class="nl-r0">{n['regimes'][0]}</span>; steep: \
 <span class="nl-r1">{n['regimes'][1]}</span>) · steps to shrink the error 10⁶-fold: \
-<b class="nl-steps">{_steps_text(n['steps'])}</b> · at η* = 2/(1 + κ): rate (κ − 1)/(κ + 1) = \
-<b class="nl-rate-star">{_fix(n['rate_star'], 3)}</b></p>
+<b class="nl-steps">{steps_text(n['steps'])}</b> · at η* = 2/(1 + κ): rate (κ − 1)/(κ + 1) = \
+<b class="nl-rate-star">{fix(n['rate_star'], 3)}</b></p>
 <figcaption id="{uid}-caption" style="font-size:13px;color:#444;text-align:left;margin-top:0.3em">Gradient descent on a quadratic whose Hessian \
 has eigenvalues λ<sub>1</sub> = 1 (shallow) and λ<sub>2</sub> = κ (steep). The step is set as ηλ<sub>max</sub>, \
 so the stability edge is 2 and the best step η* = 2/(1 + κ) is on the slider for every κ. Each direction \
@@ -439,19 +339,11 @@ shrinks by its own factor |1 − ηλ<sub>i</sub>| (right), and the slowest sets
 There is no angle slider: turning the eigenvectors turns the picture but changes no factor, rate or step count \
 of gradient descent. A small script computes the run in the page; without it the figure shows \
 ηλ<sub>max</sub> = {n['eta_lmax']:g} and κ = {n['kappa']:g}.</figcaption>
-<script>({_JS})({_config(cfg)});</script>
+{script(_JS, cfg)}
 </figure>"""
 
 
 # -- what a chapter cell calls ------------------------------------------------------------------
-
-def _display(text: str):
-    from IPython.display import HTML
-
-    out = HTML(text)
-    out.nbytes = len(text.encode("utf-8"))
-    return out
-
 
 def step_size_explorer(ratio: float = 0.5, curvature: float = 2.0, w0: float = -1.0, w_star: float = 1.0,
                        steps: int = 40, uid: str | None = None):
@@ -465,7 +357,7 @@ def step_size_explorer(ratio: float = 0.5, curvature: float = 2.0, w0: float = -
     slider's value: the factor 1 - ηλ, the regime (rates.regime), the rate
     |1 - ηλ| and the steps to shrink the error 10^6-fold (rates.steps_to_reduce).
     """
-    return _display(step_size_html(ratio, curvature, w0, w_star, steps, uid))
+    return display(step_size_html(ratio, curvature, w0, w_star, steps, uid))
 
 
 def quadratic_2d_explorer(eta_lmax: float = 1.6, kappa: float = 10.0, steps: int = 40, uid: str | None = None):
@@ -477,39 +369,19 @@ def quadratic_2d_explorer(eta_lmax: float = 1.6, kappa: float = 10.0, steps: int
     η = η* and η = 2/λ_max. Returns ``IPython.display.HTML`` like
     :func:`step_size_explorer` (``uid`` default live-quadratic-2d-1, -2, ...).
     """
-    return _display(quadratic_2d_html(eta_lmax, kappa, steps, uid))
+    return display(quadratic_2d_html(eta_lmax, kappa, steps, uid))
 
 
 # -- the page's script (one copy per explorer, wrapped as (function (cfg) {...})(config)) ---------
 # Plain ES5 plus Math.log10. It mirrors step_size_numbers / quadratic_2d_numbers and the _geom_*
 # functions above, operation for operation; tests/test_live_quadratic.py checks that it does.
 
-_JS = r"""function (cfg) {
-"use strict";
-var me = document.currentScript;
-var root = (me && me.closest && me.closest("figure.nntrain-live")) || document.getElementById(cfg.uid);
-if (!root) return;
-function q(c) { return root.querySelector("." + c); }
-function fix(x, d) { var t = x.toFixed(d); return /^-0\.?0*$/.test(t) ? t.slice(1) : t; }
-function pts(a) { return a.map(function (p) { return fix(p[0], 1) + "," + fix(p[1], 1); }).join(" "); }
-function attr(el, o) { for (var k in o) el.setAttribute(k, o[k]); }
-function data(o) { for (var k in o) root.setAttribute("data-" + k, o[k]); }
-function text(c, s) { q(c).textContent = s; }
-function regime(r) {              // rates.regime, with its tolerance and words
+_JS = JS_HEAD + r"""function regime(r) {              // rates.regime, with its tolerance and words
   if (Math.abs(r - 1) <= cfg.rtol) return cfg.regimes[1];
   if (Math.abs(r - 2) <= 2 * cfg.rtol) return cfg.regimes[3];
   return cfg.regimes[r < 1 ? 0 : (r < 2 ? 2 : 4)];
 }
-function stepsTo(rate) {          // rates.steps_to_reduce
-  return rate >= 1 ? Infinity : (rate === 0 ? 0 : Math.log(cfg.target) / Math.log(rate));
-}
-function stepsText(n) { return n === 0 ? "1 (the first step lands on w*)" : (n === Infinity ? "never" : fix(n, 1)); }
-function visible(path, inside) {
-  var out = [];
-  for (var i = 0; i < path.length; i++) { out.push(path[i]); if (!inside(path[i])) break; }
-  return out;
-}
-var G = cfg.geom, L = G.L, R = G.R;
+""" + JS_STEPS + JS_VISIBLE + r"""var G = cfg.geom, L = G.L, R = G.R;
 
 function step() {
   var r = parseFloat(q("nl-ratio").value), lam = cfg.lam, ws = cfg.wstar, eta = r / lam;

@@ -148,7 +148,7 @@ def directional_derivative(f: Callable[[np.ndarray], float], x, u, h: float = DE
 
     Inputs: ``x`` and ``u`` of the same shape (D,), ``u`` non-zero.
     Returns: ``(f(x + h u) - f(x - h u)) / (2 h)`` with ``u`` normalised, which
-    equals ``grad f(x) . u = |grad f| cos(theta)``.
+    equals ``grad f(x) . u = |grad f| cos(phi)``, ``phi`` the angle between ``u`` and the gradient.
     """
     x = _as_vector(x)
     u = _as_vector(u, "u")

@@ -99,14 +99,14 @@ def quadratic_stop(A, b, w0, eta: float, rule: str, tol: float, max_iter: int = 
     Returns: the number of steps ``descend(..., rule, tol)`` takes, or None if
     the rule does not fire within ``max_iter`` steps.
 
-    With ``A = Q diag(lam) Q^T``, ``c = Q^T (w0 - w*)`` and ``rho = 1 - eta lam``,
-    the error after ``k`` steps is ``Q (c rho**k)``, so
+    With ``A = Q diag(lam) Q^T``, ``z = Q^T (w0 - w*)`` (chapters 1 and 3 call it z) and ``rho = 1 - eta lam``,
+    the error after ``k`` steps is ``Q (z rho**k)``, so
 
-    * ``||grad f(w_k)||**2 = sum_i (lam_i c_i rho_i**k)**2``; the gradient rule
+    * ``||grad f(w_k)||**2 = sum_i (lam_i z_i rho_i**k)**2``; the gradient rule
       stops at the first ``k`` where it is below ``tol**2``;
     * ``||w_{k+1} - w_k|| = eta ||grad f(w_k)||``; the step rule stops after the
       step that makes it below ``tol``, i.e. at ``k + 1``;
-    * ``f(w_k) - f(w_{k+1}) = 1/2 sum_i lam_i c_i**2 rho_i**(2k) (1 - rho_i**2)``;
+    * ``f(w_k) - f(w_{k+1}) = 1/2 sum_i lam_i z_i**2 rho_i**(2k) (1 - rho_i**2)``;
       the loss rule stops at ``k + 1`` likewise.
     """
     _check_rule(rule, eta, tol)
@@ -120,11 +120,11 @@ def quadratic_stop(A, b, w0, eta: float, rule: str, tol: float, max_iter: int = 
     b = np.asarray(b, dtype=np.float64)
     if w0.shape != (A.shape[0],) or b.shape != w0.shape:
         raise ValueError(f"b and w0 must have shape ({A.shape[0]},); got {b.shape} and {w0.shape}.")
-    c = Q.T @ (w0 - np.linalg.solve(A, b))
+    z = Q.T @ (w0 - np.linalg.solve(A, b))
     rho = 1 - eta * lam
     k = np.arange(max_iter + 1)[:, None]
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: inf never fires
-        modes = c * rho**k  # (max_iter + 1, D): the error in the eigenbasis
+        modes = z * rho**k  # (max_iter + 1, D): the error in the eigenbasis
         if rule == "loss":
             quantity = 0.5 * np.sum(lam * modes**2 * (1 - rho**2), axis=1)
         else:

@@ -176,8 +176,8 @@ def rel_error(a, b, floor: float = 1e-12, scale: float = SCALE) -> float:
     Why the ``scale`` term: an entry whose true value is 0 (at or near a
     critical point, or a weight that does not affect the loss) gets from
     central differences a value of rounding-noise size, say 1e-16 or 1e-11;
-    against itself that is a relative error of 1. Chapter 2's advice is to judge
-    such entries against the scale of the whole gradient: an entry smaller than
+    against itself that is a relative error of 1. So such entries are judged
+    against the scale of the whole gradient: an entry smaller than
     ``scale`` times the largest is compared with that size instead. A wrong
     entry is still caught: if the true value is 0 and the analytic one is
     comparable to the rest of the gradient, the error is about 1.

@@ -74,7 +74,63 @@ def test_static_companion_is_self_contained():
     pytest.importorskip("IPython")
     import matplotlib
     matplotlib.use("Agg")
-    html = race.race_companion(names=("SGD", "Adam"), lrs=(0.01, 0.03), beta1s=(0.9,), beta2s=(0.999,), steps=10)
+    html = race.race_companion(names=("SGD", "Adam"), problems=("valley", "Rosenbrock"), beta1s=(0.9,),
+                               beta2s=(0.999,), steps={"valley": 10, "Rosenbrock": 10})
     text = html.data
-    assert text.count("data:image/png;base64") >= 2
+    assert text.count("data:image/png;base64") >= 2        # one frame per problem (+ the first shown)
     assert "<script src" not in text and "http://" not in text and "https://" not in text
+    assert "Small multiples" in text and "lr 0.06 and momentum 0.9" in text   # alt text names each panel
+
+
+def test_companion_rejects_a_problem_without_settings():
+    with pytest.raises(ValueError, match="every problem"):
+        race.race_companion(problems=("valley",), lrs={"Rosenbrock": (0.1,)})
+    with pytest.raises(ValueError, match="problem"):
+        race.race_companion(problems=("Himmelblau",))
+
+
+def _line_styles(ax):
+    return {ln.get_label(): (ln.get_color(), ln.get_linestyle()) for ln in ax.get_lines()
+            if not ln.get_label().startswith("_") and ln.get_label() != "minimum"}
+
+
+def test_race_grid_puts_settings_side_by_side_in_the_book_styles():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    from nntrain.plotting import optimizer_style
+
+    names = ("SGD", "Momentum", "Nesterov", "Adam")
+    fig = race.race_grid("valley", names, lrs=(0.03, 0.06), beta1s=(0.5, 0.9), steps=60)
+    axes = fig.axes
+    assert len(axes) == 4 and axes[3].get_title() == "lr 0.06, momentum/β₁ 0.9"
+    for ax in axes:
+        shown = _line_styles(ax)
+        assert set(shown) == set(names)
+        for name, (color, ls) in shown.items():
+            ref = Line2D([], [], **optimizer_style(name))
+            assert (color, ls) == (ref.get_color(), ref.get_linestyle()), name
+    # at lr 0.06 and beta 0.9 Nesterov leaves its stable region (eta lambda_max = 1.5 > 1.357): named in the panel
+    assert any("blew up: Nesterov" in t.get_text() for t in axes[3].texts)
+    assert not axes[0].texts
+    plt.close(fig)
+    with pytest.raises(ValueError, match="at least one"):
+        race.race_grid("valley", names, lrs=())
+
+
+def test_race_figure_uses_the_book_styles():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    from nntrain.plotting import optimizer_style
+
+    fig = race.race_figure("rotated valley", race.race("rotated valley", ["Adagrad", "RMSprop", "Rprop"], 0.03,
+                                                        steps=5))
+    for name, (color, ls) in _line_styles(fig.axes[0]).items():
+        ref = Line2D([], [], **optimizer_style(name))
+        assert (color, ls) == (ref.get_color(), ref.get_linestyle()), name
+    plt.close(fig)

@@ -5,14 +5,19 @@ with :func:`subplots`, so fonts, sizes and colours agree from page to page.
 
 The palette is Okabe and Ito's (2008), chosen to stay distinguishable under the
 common forms of colour blindness; lines that must be told apart in greyscale
-also get different :data:`LINESTYLES`.
+also get different :data:`LINESTYLES`. Every optimizer has one colour and
+line style for the whole book (:data:`OPTIMIZER_STYLE`,
+:func:`optimizer_style`), so Adam looks the same in every chapter.
 """
 from __future__ import annotations
+
+import re
 
 import matplotlib.pyplot as plt
 from cycler import cycler
 
-__all__ = ["PALETTE", "COLORS", "LINESTYLES", "use_book_style", "subplots", "finish"]
+__all__ = ["PALETTE", "COLORS", "LINESTYLES", "OPTIMIZER_STYLE", "optimizer_style", "use_book_style",
+           "subplots", "finish"]
 
 #: Okabe-Ito colours by name.
 COLORS = {
@@ -28,6 +33,56 @@ COLORS = {
 #: The order in which series take colours (yellow last: it is faint on white).
 PALETTE = [COLORS[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black", "yellow")]
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
+
+#: One (colour, line style) per optimizer for every figure of the book; no two
+#: optimizers share both. The six that are usually drawn together (SGD,
+#: momentum, Nesterov, AdaGrad, RMSProp, Adam) differ in colour *and* in line
+#: style, so they stay apart in greyscale too. Plot with
+#: ``ax.plot(x, y, **optimizer_style(name))``.
+OPTIMIZER_STYLE = {
+    "SGD": {"color": COLORS["black"], "linestyle": (0, (3, 1, 1, 1, 1, 1))},
+    "Momentum": {"color": COLORS["blue"], "linestyle": "--"},
+    "Nesterov": {"color": COLORS["sky"], "linestyle": "-."},
+    "AdaGrad": {"color": COLORS["green"], "linestyle": ":"},
+    "RMSProp": {"color": COLORS["orange"], "linestyle": (0, (5, 1))},
+    "Adam": {"color": COLORS["vermillion"], "linestyle": "-"},
+    "AMSGrad": {"color": COLORS["vermillion"], "linestyle": "--"},
+    "AdamW": {"color": COLORS["vermillion"], "linestyle": ":"},
+    "Adadelta": {"color": COLORS["orange"], "linestyle": (0, (3, 1, 1, 1, 1, 1))},
+    "Rprop": {"color": COLORS["purple"], "linestyle": "-."},
+    "Rprop backtracking": {"color": COLORS["purple"], "linestyle": ":"},
+    "QuickProp": {"color": COLORS["purple"], "linestyle": "--"},
+    "L-BFGS": {"color": COLORS["green"], "linestyle": "-"},
+    "Newton": {"color": COLORS["green"], "linestyle": "--"},
+}
+
+#: Other spellings (lower case) that name the same optimizer.
+_ALIASES = {
+    "gd": "SGD", "gradient descent": "SGD", "heavy ball": "Momentum", "heavy-ball": "Momentum",
+    "nesterov momentum": "Nesterov", "rprop backtrack": "Rprop backtracking",
+    "rpropbacktrack": "Rprop backtracking", "rprop, backtracking": "Rprop backtracking",
+    "lbfgs": "L-BFGS", "l-bfgs-b": "L-BFGS", "newton's method": "Newton",
+}
+
+
+def optimizer_style(name: str) -> dict:
+    """The book's ``{"color": ..., "linestyle": ...}`` for optimizer ``name``.
+
+    ``name`` may be a label: case, a parenthesised remark and a trailing number
+    are ignored ("Adam (lr 0.03)", "Momentum 0.9", "RMSprop", "GD (lr 0.07)",
+    "heavy ball" all work). Returns a new dict, safe to extend with
+    ``linewidth`` and the like. Raises ValueError for an unknown optimizer.
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"name must be an optimizer's name (a string); got {name!r}.")
+    key = re.sub(r"\s*\(.*\)\s*$", "", name).strip()
+    key = re.sub(r"\s+[0-9.]+$", "", key).strip().lower()
+    by_lower = {k.lower(): k for k in OPTIMIZER_STYLE}
+    canonical = by_lower.get(key) or _ALIASES.get(key)
+    if canonical is None:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {list(OPTIMIZER_STYLE)} "
+                         f"(or {sorted(_ALIASES)}).")
+    return dict(OPTIMIZER_STYLE[canonical])
 
 _STYLE = {
     "figure.figsize": (6.4, 4.0),

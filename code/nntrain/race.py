@@ -1,11 +1,14 @@
 """The optimizer race of chapter 4: several optimizers on one 2-D problem, side by side.
 
 The computations are pure and testable (:func:`make_racer`, :func:`race`,
-:func:`problem`); :func:`race_figure` draws one race, :func:`race_widget` is
-the interactive version (ipywidgets, needs a kernel) and
-:func:`race_companion` the static one for the website (every setting of a
-small grid precomputed, see :mod:`nntrain.companion`). matplotlib and
-ipywidgets are imported only inside the functions that draw.
+:func:`problem`); :func:`race_figure` draws one race, :func:`race_grid` draws
+small multiples (one panel of loss curves per learning rate and momentum, so
+settings are compared side by side rather than from memory),
+:func:`race_widget` is the interactive version (ipywidgets, needs a kernel)
+and :func:`race_companion` the static one for the website (one small-multiples
+frame per problem and beta2, see :mod:`nntrain.companion`). Every optimizer is
+drawn in its book-wide style (:func:`nntrain.plotting.optimizer_style`).
+matplotlib and ipywidgets are imported only inside the functions that draw.
 """
 from __future__ import annotations
 
@@ -19,8 +22,8 @@ from .descent import Trajectory, run_optimizer
 from .functions import Rosenbrock
 from .quadratic import Quadratic
 
-__all__ = ["RACERS", "PROBLEMS", "START", "make_racer", "problem", "race", "race_figure", "race_widget",
-           "race_companion"]
+__all__ = ["RACERS", "PROBLEMS", "START", "COMPANION_LRS", "COMPANION_STEPS", "make_racer", "problem", "race",
+           "race_figure", "race_grid", "race_widget", "race_companion"]
 
 #: The optimizers that can enter a race, and what the shared knobs mean for each.
 RACERS = {
@@ -39,6 +42,11 @@ PROBLEMS = ("valley", "rotated valley", "Rosenbrock")
 #: Where each problem's race starts.
 START = {"valley": np.array([-4.0, 1.5]), "rotated valley": np.array([-4.0, 1.5]),
          "Rosenbrock": np.array([-1.5, 2.0])}
+#: The companion's learning rates per problem: Rosenbrock is about 40 times steeper than the valleys.
+COMPANION_LRS = {"valley": (0.01, 0.03, 0.06), "rotated valley": (0.01, 0.03, 0.06),
+                 "Rosenbrock": (0.001, 0.01, 0.1)}
+#: The companion's number of steps per problem.
+COMPANION_STEPS = {"valley": 100, "rotated valley": 100, "Rosenbrock": 300}
 
 
 def problem(name: str):
@@ -99,7 +107,7 @@ def race_figure(problem_name: str, races: dict[str, Trajectory], title: str = ""
     """Paths on the contour plot (left) and loss against iteration (right); returns the Figure."""
     import matplotlib.pyplot as plt
 
-    from .plotting import LINESTYLES, PALETTE, finish
+    from .plotting import finish, optimizer_style
 
     prob = problem(problem_name)
     (x0, x1), (y0, y1) = _view(problem_name)
@@ -110,12 +118,11 @@ def race_figure(problem_name: str, races: dict[str, Trajectory], title: str = ""
     ax.contour(X, Y, Z, levels=levels, colors="0.75", linewidths=0.8)
     w_star = prob.minimizer()
     ax.plot(*w_star, marker="*", color="black", markersize=12, linestyle="none", label="minimum")
-    for i, (name, tr) in enumerate(races.items()):
-        color, ls = PALETTE[i % len(PALETTE)], LINESTYLES[i % len(LINESTYLES)]
-        ax.plot(tr.w[:, 0], tr.w[:, 1], color=color, linestyle=ls, linewidth=1.5, marker=".", markersize=3,
-                label=name)
+    for name, tr in races.items():
+        style = optimizer_style(name)
+        ax.plot(tr.w[:, 0], tr.w[:, 1], linewidth=1.5, marker=".", markersize=3, label=name, **style)
         loss = np.maximum(tr.loss - (0.0 if problem_name == "Rosenbrock" else prob.loss(w_star)), 1e-16)
-        ax2.semilogy(loss, color=color, linestyle=ls, label=name + (" (blew up)" if tr.stopped_early else ""))
+        ax2.semilogy(loss, label=name + (" (blew up)" if tr.stopped_early else ""), **style)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     finish(ax, f"Paths on the {problem_name}", "$w_1$", "$w_2$", legend=False)
@@ -123,6 +130,61 @@ def race_figure(problem_name: str, races: dict[str, Trajectory], title: str = ""
     ax2.legend(fontsize=8)
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def race_grid(problem_name: str, names: Sequence[str] = ("SGD", "Momentum", "Nesterov", "RMSprop", "Adam"),
+              lrs: Sequence[float] | None = None, beta1s: Sequence[float] = (0.5, 0.9), beta2: float = 0.999,
+              steps: int | None = None, races: Callable | None = None, width: float = 9.5, height: float = 5.4):
+    """Small multiples: E(w_t) - E(w*) against t, one panel per (beta1, lr) (rows, columns); returns the Figure.
+
+    ``lrs`` and ``steps`` default to :data:`COMPANION_LRS` and :data:`COMPANION_STEPS`
+    for the problem. All panels share their axes, so a glance compares the
+    settings; a run that blew up ends in a cross and is named in its panel.
+    ``races(lr, beta1)``, if given, supplies the runs (a cache); by default
+    :func:`race` computes them.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plotting import optimizer_style
+
+    lrs = COMPANION_LRS[problem_name] if lrs is None else tuple(lrs)
+    steps = COMPANION_STEPS[problem_name] if steps is None else int(steps)
+    if not lrs or not beta1s:
+        raise ValueError("race_grid needs at least one learning rate and one beta1.")
+    if races is None:
+        def races(lr, beta1):
+            return race(problem_name, names, lr, beta1, beta2, steps)
+    prob = problem(problem_name)
+    floor = 0.0 if problem_name == "Rosenbrock" else float(prob.loss(prob.minimizer()))
+    fig, axes = plt.subplots(len(beta1s), len(lrs), figsize=(width, height), sharex=True, sharey=True,
+                             squeeze=False, layout="none")
+    fig.subplots_adjust(left=0.09, right=0.84, bottom=0.1, top=0.88, wspace=0.08, hspace=0.25)
+    low, high = np.inf, 0.0
+    for i, beta1 in enumerate(beta1s):
+        for j, lr in enumerate(lrs):
+            ax = axes[i, j]
+            blown = []
+            for name, tr in races(lr, beta1).items():
+                style = optimizer_style(name)
+                loss = np.clip(tr.loss - floor, 1e-16, 1e6)
+                ax.semilogy(loss, linewidth=1.6, label=name, **style)
+                low, high = min(low, loss.min()), max(high, loss[0])
+                if tr.stopped_early:
+                    blown.append(name)
+                    ax.plot(len(loss) - 1, loss[-1], marker="x", markersize=8, color=style["color"])
+            ax.set_title(f"lr {lr:g}, momentum/β₁ {beta1:g}", fontsize=10)
+            if blown:
+                ax.text(0.03, 0.04, "blew up: " + ", ".join(blown), transform=ax.transAxes, ha="left",
+                        va="bottom", fontsize=8, bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
+            if i == len(beta1s) - 1:
+                ax.set_xlabel("iteration")
+            if j == 0:
+                ax.set_ylabel("$E(w_t) - E(w^*)$")
+    axes[0, 0].set_ylim(max(low / 10, 1e-14), high * 1e3)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center right", fontsize=9)
+    fig.suptitle(f"{problem_name}, β₂ = {beta2:g}: loss above the minimum, {steps} steps")
     return fig
 
 
@@ -169,36 +231,50 @@ def race_widget(names: Sequence[str] = ("SGD", "Momentum", "Nesterov", "RMSprop"
     return box
 
 
-def race_companion(problem_name: str = "valley", names: Sequence[str] = ("SGD", "Momentum", "Nesterov", "RMSprop", "Adam"),
-                   lrs: Sequence[float] = (0.01, 0.03, 0.06), beta1s: Sequence[float] = (0.5, 0.9),
-                   beta2s: Sequence[float] = (0.9, 0.999), steps: int = 100):
-    """The static companion: one precomputed frame per (lr, beta1, beta2); returns IPython HTML.
+def race_companion(names: Sequence[str] = ("SGD", "Momentum", "Nesterov", "RMSprop", "Adam"),
+                   problems: Sequence[str] = PROBLEMS, beta1s: Sequence[float] = (0.5, 0.9),
+                   beta2s: Sequence[float] = (0.9, 0.999), lrs: dict | None = None, steps: dict | None = None):
+    """The static companion: small multiples (:func:`race_grid`) for every (problem, beta2); returns IPython HTML.
 
-    The page carries len(lrs) * len(beta1s) * len(beta2s) PNG frames (12 by
-    default, about 40 kB each).
+    Within a frame the panels put the learning rates (columns, from ``lrs``,
+    default :data:`COMPANION_LRS`) and momenta (rows) side by side; the sliders
+    choose the problem and beta2. The page carries len(problems) * len(beta2s)
+    PNG frames (6 by default, about 60 kB each).
     """
     from .companion import slider_figure
 
-    cache: dict[tuple[float, float, float], dict[str, Trajectory]] = {}
+    lrs = dict(COMPANION_LRS if lrs is None else lrs)
+    steps = dict(COMPANION_STEPS if steps is None else steps)
+    for pn in problems:
+        problem(pn)  # ValueError for an unknown problem
+        if pn not in lrs or pn not in steps:
+            raise ValueError(f"lrs and steps need an entry for every problem; missing {pn!r}.")
+    cache: dict[tuple, dict[str, Trajectory]] = {}
 
-    def races(lr, beta1, beta2):
-        key = (lr, beta1, beta2)
-        if key not in cache:
-            cache[key] = race(problem_name, names, lr, beta1, beta2, steps)
-        return cache[key]
+    def races_for(pn, beta2):
+        def races(lr, beta1):
+            key = (pn, lr, beta1, beta2)
+            if key not in cache:
+                cache[key] = race(pn, names, lr, beta1, beta2, steps[pn])
+            return cache[key]
+        return races
 
-    def render(lr, beta1, beta2):
-        return race_figure(problem_name, races(lr, beta1, beta2),
-                           title=f"lr = {lr:g}, momentum/β₁ = {beta1:g}, β₂ = {beta2:g}", height=3.4)
+    def render(problem, beta2):
+        return race_grid(problem, names, lrs[problem], beta1s, beta2, steps[problem], races=races_for(problem, beta2))
 
-    def alt(lr, beta1, beta2):
-        r = races(lr, beta1, beta2)
-        ranking = sorted(r, key=lambda n: r[n].loss[-1])
-        blown = [n for n in names if r[n].stopped_early]
-        return (f"Paths of {', '.join(names)} on the {problem_name} and their losses over {steps} iterations "
-                f"with learning rate {lr:g}, momentum/beta1 {beta1:g}, beta2 {beta2:g}; lowest final loss: "
-                f"{ranking[0]}" + (f"; diverged: {', '.join(blown)}." if blown else "."))
+    def alt(problem, beta2):
+        parts = []
+        for beta1 in beta1s:
+            for lr in lrs[problem]:
+                r = races_for(problem, beta2)(lr, beta1)
+                ok = [n for n in names if not r[n].stopped_early]
+                best = min(ok, key=lambda n: r[n].loss[-1]) if ok else "none"
+                blown = [n for n in names if r[n].stopped_early]
+                parts.append(f"lr {lr:g} and momentum {beta1:g}: lowest {best}"
+                             + (f", diverged {', '.join(blown)}" if blown else ""))
+        return (f"Small multiples of the loss of {', '.join(names)} on the {problem} over {steps[problem]} "
+                f"iterations, beta2 {beta2:g}, one panel per learning rate and momentum; " + "; ".join(parts) + ".")
 
-    return slider_figure(render, {"lr": list(lrs), "beta1": list(beta1s), "beta2": list(beta2s)}, alt,
-                         title=f"Optimizer race on the {problem_name}",
-                         labels={"lr": "learning rate", "beta1": "momentum / β₁", "beta2": "β₂"})
+    return slider_figure(render, {"problem": list(problems), "beta2": list(beta2s)}, alt,
+                         title="Optimizer race: settings side by side",
+                         labels={"problem": "problem", "beta2": "β₂"})

@@ -37,6 +37,12 @@ CASES = {
                lambda L: (lambda o: L.LinearLR(o, start_factor=1.0, end_factor=0.01, total_iters=80))),
     "cosine": (schedules.CosineDecay(0.1, T=50, lr_min=0.001),
                lambda L: (lambda o: L.CosineAnnealingLR(o, T_max=50, eta_min=0.001))),
+    "warmup": (schedules.Warmup(0.003, total_iters=49, start_factor=1 / 50),
+               lambda L: (lambda o: L.LinearLR(o, start_factor=1 / 50, end_factor=1.0, total_iters=49))),
+    "warmup+cosine": (schedules.Warmup(schedules.CosineDecay(0.1, T=100, lr_min=0.001), total_iters=10,
+                                       start_factor=0.1),
+                      lambda L: (lambda o: L.LambdaLR(o, lr_lambda=lambda t: (0.1 + 0.9 * min(t, 10) / 10) * (
+                          0.001 + (0.1 - 0.001) * (1 + math.cos(math.pi * t / 100)) / 2) / 0.1))),
 }
 
 
@@ -104,3 +110,14 @@ def test_bad_input():
         schedules.ReduceOnPlateau(0.1, factor=2.0)
     with pytest.raises(ValueError, match="schedule"):
         schedules.Scheduler(optim.SGD([Parameter(np.zeros(1))], lr=0.1), lambda t: 0.1)
+
+
+def test_warmup_closed_form_and_bad_input():
+    w = schedules.Warmup(0.003, total_iters=49, start_factor=1 / 50)
+    t = np.arange(100)
+    np.testing.assert_allclose(w(t), 0.003 * np.minimum(1, (t + 1) / 50), rtol=1e-12)
+    assert w(0) == pytest.approx(0.003 / 50, rel=1e-12, abs=0)
+    for kwargs in (dict(total_iters=0), dict(total_iters=2.5), dict(total_iters=5, start_factor=0),
+                   dict(total_iters=5, start_factor=1.5)):
+        with pytest.raises(ValueError):
+            schedules.Warmup(0.1, **kwargs)

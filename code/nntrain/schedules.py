@@ -22,6 +22,8 @@ this module                       torch.optim.lr_scheduler equivalent (same sequ
 ``InverseTimeDecay(lr0, k)``      ``LambdaLR(opt, lr_lambda=lambda t: 1 / (1 + k * t))``
 ``LinearDecay(lr0, lr_tau, tau)`` ``LinearLR(opt, start_factor=1, end_factor=lr_tau / lr0, total_iters=tau)``
 ``CosineDecay(lr0, T, lr_min)``   ``CosineAnnealingLR(opt, T_max=T, eta_min=lr_min)``
+``Warmup(lr0, n, s)``              ``LinearLR(opt, start_factor=s, end_factor=1, total_iters=n)``
+``Warmup(schedule, n, s)``         ``LambdaLR(opt, lambda t: factor(t) * schedule(t) / lr0)``
 ``ReduceOnPlateau(...)``          ``ReduceLROnPlateau(opt, ...)`` (same arguments and defaults)
 ================================  ===================================================================
 
@@ -35,7 +37,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Schedule", "StepDecay", "ExponentialDecay", "InverseTimeDecay", "LinearDecay", "CosineDecay",
-           "ReduceOnPlateau", "Scheduler"]
+           "Warmup", "ReduceOnPlateau", "Scheduler"]
 
 
 def _positive(value: float, name: str, allow_zero: bool = False) -> float:
@@ -154,6 +156,46 @@ class CosineDecay(Schedule):
 
     def _rate(self, t):
         return self.lr_min + (self.lr0 - self.lr_min) * (1 + np.cos(np.pi * t / self.T)) / 2
+
+
+class Warmup(Schedule):
+    """A linear warmup in front of a constant rate or of another schedule.
+
+    ``factor(t) = start_factor + (1 - start_factor) * min(t, total_iters) / total_iters``
+    multiplies ``base(t)``, where ``base`` is a :class:`Schedule` or a constant
+    rate lr0. The factor rises from ``start_factor`` at t = 0 to 1 at
+    t = ``total_iters`` and stays 1. With a constant base this is torch's
+    ``LinearLR(opt, start_factor=start_factor, end_factor=1.0,
+    total_iters=total_iters)``; in front of a schedule, torch's
+    ``LambdaLR(opt, lambda t: factor(t) * base(t) / lr0)``.
+
+    Inputs: base (a Schedule or a rate >= 0), total_iters (a positive
+    integer), start_factor in (0, 1] (torch's default is 1/3).
+    """
+
+    def __init__(self, base: "Schedule | float", total_iters: int, start_factor: float = 1 / 3):
+        if isinstance(base, Schedule):
+            super().__init__(base.lr0)
+            self.base = base
+        else:
+            super().__init__(base)
+            self.base = None
+        if int(total_iters) != total_iters or total_iters < 1:
+            raise ValueError(f"total_iters must be a positive integer; got {total_iters!r}.")
+        self.total_iters = int(total_iters)
+        s = _positive(start_factor, "start_factor")
+        if s > 1:
+            raise ValueError(f"start_factor must lie in (0, 1]; got {start_factor!r}.")
+        self.start_factor = s
+
+    def factor(self, t) -> np.ndarray:
+        """The warmup factor at iteration(s) ``t``."""
+        a = np.minimum(_iterations(t), self.total_iters) / self.total_iters
+        return self.start_factor + (1 - self.start_factor) * a
+
+    def _rate(self, t):
+        base = self.lr0 if self.base is None else self.base._rate(t)
+        return self.factor(t) * base
 
 
 class Scheduler:

@@ -77,13 +77,13 @@ def expected_1d(ratio, lam=2.0, w0=-1.0, w_star=1.0, steps=40):
             "steps": rates.steps_to_reduce(rate), "path": path}
 
 
-def expected_2d(eta_lmax, kappa, steps=40):
+def expected_2d(eta_lmax, kappa, steps=40, w0=lq.W0_2D):
     lam = [1.0, kappa]
     eta = eta_lmax / kappa
     regimes = [rates.regime(eta * l) for l in lam]
     verdict = ("diverging" if "diverging" in regimes else
                "bouncing forever" if "bouncing forever" in regimes else "converging")
-    path = gradient_descent(Quadratic.from_eigenvalues(lam), eta, lq.W0_2D, steps).w
+    path = gradient_descent(Quadratic.from_eigenvalues(lam), eta, w0, steps).w
     return {"eta": eta, "factors": rates.factors(eta, lam), "contraction": rates.contraction(eta, lam),
             "regimes": regimes, "verdict": verdict, "steps": rates.steps_to_reduce(rates.contraction(eta, lam)),
             "eta_star": rates.eta_star(lam), "rate_star": rates.rate_star(kappa), "path": path}
@@ -154,6 +154,72 @@ def test_python_numbers_follow_the_package(ratio):
     np.testing.assert_allclose(m["path"], f["path"], rtol=1e-12, atol=1e-12)
 
 
+# chapter 3's two explorers, as the chapter calls them (its cells 'step_explorer' and 'quad_explorer')
+CHAPTER_1D = {"ratio": 1.5}
+CHAPTER_2D = {"eta_lmax": 1.875, "kappa": 25.0, "w0": (-4.5, 1.0)}
+
+
+def slider_ranges(text):
+    """(min, max, step) of each slider of an explorer, from its HTML."""
+    return {a["class"][3:]: (a["min"], a["max"], a["step"])
+            for cls, found in parse(text).attrs.items() for a in found if a.get("type") == "range"}
+
+
+def test_the_chapter_explorers_span_the_stated_ranges():
+    """Chapter 3 says: ηλ from 0.005 to 2.2 in steps of 0.005; ηλ_max from 0.01 to 2.2; κ from 1 to 100 (log)."""
+    one, two = lq.step_size_html(**CHAPTER_1D, uid="a"), lq.quadratic_2d_html(**CHAPTER_2D, uid="b")
+    assert slider_ranges(one) == {"ratio": ("0.005", "2.2", "0.005")}
+    assert slider_ranges(two) == {"s": ("0.01", "2.2", "any"), "k": ("0", "2", "any")}
+    for text in (one, two):
+        assert len(text.encode("utf-8")) < MAX_BYTES and "<img" not in text
+    assert 'class="nl-star"' in two and 'class="nl-edge"' in two
+    # η* λ_max = 2κ/(1 + κ) lies in [1, 2) for every κ the slider offers, so "set η = η*" stays on the slider
+    kappa = np.geomspace(1, lq.KAPPA_MAX, 1001)
+    on_slider = 2 * kappa / (1 + kappa)
+    assert on_slider.min() == 1.0 and on_slider.max() < 2 < lq.RATIO_MAX
+
+
+def test_the_2d_start_is_the_chapter_valley_run():
+    """With w0 = (-4.5, 1): the chapter's valley at η = 0.075 (κ = 25), and the view widens to hold the start."""
+    n, e = lq.quadratic_2d_numbers(**CHAPTER_2D), expected_2d(1.875, 25.0, w0=(-4.5, 1.0))
+    assert n["path"][0] == [-4.5, 1.0] and math.isclose(n["eta"], 0.075, rel_tol=1e-15)
+    np.testing.assert_allclose(n["path"], e["path"], rtol=1e-12, atol=1e-12)
+    s = parse(lq.quadratic_2d_html(**CHAPTER_2D, uid="c"))
+    x0, x1, y0, y1 = lq.G2["L"]
+    start = next(a for a in re.finditer(r'<rect x="([\d.]+)" y="([\d.]+)" width="9"',
+                                         lq.quadratic_2d_html(**CHAPTER_2D, uid="c")))
+    cx, cy = float(start.group(1)) + 4.5, float(start.group(2)) + 4.5
+    assert x0 < cx < x1 and y0 < cy < y1, "the start square must lie inside the frame"
+    first = s.attrs["nl-path"][0]["points"].split()[0].split(",")
+    assert math.isclose(float(first[0]), cx, abs_tol=0.06) and math.isclose(float(first[1]), cy, abs_tol=0.06)
+    assert json.loads(s.data["path"])[0] == [-4.5, 1.0]
+    # the default start keeps the default view
+    assert lq._geom_2d_for(lq.W0_2D)["box"] == lq.G2["box"] and lq._geom_2d_for((-4.5, 1.0))["box"] == 6.0
+
+
+def test_the_drawing_stays_in_its_frames():
+    """The 1-D path is clipped to the parabola's frame (not above it, over the title); the 2-D panel has ticks."""
+    text = lq.step_size_html(2.2, uid="x")
+    x0, x1, y0, y1 = lq.G1["L"]
+    clip = re.search(r'<clipPath id="x-clipL"><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" '
+                     r'height="([\d.]+)"/>', text)
+    assert [float(v) for v in clip.groups()] == [x0, y0, x1 - x0, y1 - y0]
+    quad = lq.quadratic_2d_html(uid="y")
+    labels = re.findall(r'text-anchor="middle">(-?[\d.]+)</text>', quad)
+    assert {"-3", "0", "3"} <= set(labels), "the contour panel needs tick labels"
+
+
+def test_the_1d_distance_is_absolute():
+    """The right panel plots |w - w*| itself (as the chapter's figure does), not relative to the start."""
+    for w0 in (-1.0, -3.0):
+        s = parse(lq.step_size_html(0.5, w0=w0, uid="x"))
+        X0, X1, Y0, Y1 = lq.G1["R"]
+        lo, hi = lq.G1["logmin"], lq.G1["logmax"]
+        y_first = float(s.attrs["nl-errs"][0]["points"].split()[0].split(",")[1])
+        expected = Y1 - (math.log10(abs(w0 - 1.0)) - lo) / (hi - lo) * (Y1 - Y0)
+        assert math.isclose(y_first, expected, abs_tol=0.06)
+
+
 def test_the_slider_grid_is_where_the_browser_puts_it():
     assert parse(lq.step_size_html(0.123, uid="x")).data["ratio"] == "0.125"
     assert parse(lq.step_size_html(2.2, uid="x")).data["ratio"] == "2.2"
@@ -166,6 +232,9 @@ def test_the_slider_grid_is_where_the_browser_puts_it():
     lambda: lq.quadratic_2d_html(1.0, 0.5), lambda: lq.quadratic_2d_html(1.0, 101.0),
     lambda: lq.quadratic_2d_html(0.0, 10.0), lambda: lq.quadratic_2d_html(uid="1st"),
     lambda: lq.step_size_html(uid="a b"), lambda: lq.step_size_html(uid='x"><script>'),
+    lambda: lq.quadratic_2d_numbers(1.0, 10.0, w0=(0.0, 0.0)), lambda: lq.quadratic_2d_numbers(1.0, 10.0, w0=(1.0,)),
+    lambda: lq.quadratic_2d_numbers(1.0, 10.0, w0=(1.0, float("nan"))), lambda: lq.quadratic_2d_html(w0="ab"),
+    lambda: lq.quadratic_2d_html(w0=(60.0, 1.0)), lambda: lq.quadratic_2d_explorer(w0=(True, 1.0)),
 ])
 def test_bad_input_raises_value_error(call):
     with pytest.raises(ValueError):
@@ -198,7 +267,9 @@ def page(tmp_path_factory):
     parts = [lq.step_size_html(r, uid=u) for u, r in STARTS_1D.items()]
     parts += [lq.quadratic_2d_html(s, k, uid=u) for u, (s, k) in STARTS_2D.items()]
     parts += [lq.step_size_html(uid="s-move"), lq.quadratic_2d_html(uid="q-move")]   # twins of the defaults
+    parts += [lq.quadratic_2d_html(**CHAPTER_2D, uid=u) for u in ("q-chapter", "q-chapter-move")]
     statics = {u: parse(p) for u, p in zip([*STARTS_1D, *STARTS_2D], parts)}
+    statics["q-chapter"] = parse(parts[-2])
     (root / "index.html").write_text(
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>explorers</title></head>'
         '<body style="margin:0"><main style="width:780px;margin:0 auto">' + "\n".join(parts) + "</main></body></html>",
@@ -238,11 +309,11 @@ def check_1d(s: _Snippet, ratio):
     assert s.text["nl-rate"] == f"{e['rate']:.3f}"
 
 
-def check_2d(s: _Snippet, eta_lmax, log10_kappa):
+def check_2d(s: _Snippet, eta_lmax, log10_kappa, w0=lq.W0_2D):
     d = s.data
     kappa = float(d["kappa"])
     assert same(kappa, 10.0 ** log10_kappa, 1e-11) and same(float(d["eta-lmax"]), eta_lmax, 1e-15)
-    e = expected_2d(eta_lmax, kappa)
+    e = expected_2d(eta_lmax, kappa, w0=w0)
     np.testing.assert_allclose(json.loads(d["factors"]), e["factors"], rtol=1e-9, atol=1e-12)
     assert same(float(d["contraction"]), e["contraction"]) and same(float(d["steps"]), e["steps"])
     assert json.loads(d["regimes"]) == e["regimes"] and d["verdict"] == e["verdict"] == s.text["nl-verdict"]
@@ -285,12 +356,23 @@ def test_the_buttons_set_eta_star_and_the_edge(page, log10_kappa):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("uid", [*STARTS_1D, *STARTS_2D])
+@pytest.mark.parametrize("eta_lmax, log10_kappa", [(1.875, math.log10(25.0)), (2.1, 1.0), (0.4, 1.9)])
+def test_the_page_starts_where_it_is_told(page, eta_lmax, log10_kappa):
+    """The chapter's explorer starts at w0 = (-4.5, 1): the page's runs start there too, for any slider value."""
+    set_slider(page, "q-chapter-move", "k", log10_kappa)
+    set_slider(page, "q-chapter-move", "s", eta_lmax)
+    check_2d(live(page, "q-chapter-move"), eta_lmax, log10_kappa, w0=CHAPTER_2D["w0"])
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("uid", [*STARTS_1D, *STARTS_2D, "q-chapter"])
 def test_the_script_redraws_the_figure_python_drew(page, uid):
     """On load the script recomputes everything: same numbers, same drawing, same words as the static HTML."""
     static, now = page.statics[uid], live(page, uid)
     if uid in STARTS_1D:
         check_1d(now, STARTS_1D[uid])
+    elif uid == "q-chapter":
+        check_2d(now, 1.875, math.log10(25.0), w0=CHAPTER_2D["w0"])
     else:
         check_2d(now, STARTS_2D[uid][0], math.log10(STARTS_2D[uid][1]))
     for key, value in static.data.items():

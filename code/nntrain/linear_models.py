@@ -51,7 +51,7 @@ def perceptron(X, y, max_epochs: int = 1000, w0=None, b0: float = 0.0) -> tuple[
 
 
 def logistic_loss(w, b: float, X, y, l2: float = 0.0) -> float:
-    """Mean log(1 + exp(-y (x.w + b))) + l2/2 |w|^2 (computed without overflow)."""
+    """Mean log(1 + exp(-y (x.w + b))) + l2/2 |w|^2 (computed without overflow); the bias b is not penalised."""
     X, y = _check(X, y)
     margins = y * (X @ w + b)
     return float(np.mean(np.logaddexp(0.0, -margins)) + 0.5 * l2 * np.dot(w, w))
@@ -71,8 +71,10 @@ def _grad_hess(theta: np.ndarray, Xa: np.ndarray, y: np.ndarray, l2: float) -> t
 def logistic_regression(X, y, l2: float = 1e-2, steps: int = 50, tol: float = 1e-12) -> tuple[np.ndarray, float]:
     """The minimiser of :func:`logistic_loss` with penalty ``l2`` > 0, by Newton's method.
 
-    Inputs: ``X`` (N, D), ``y`` (N,) in {-1, +1}, ``l2`` > 0 (keeps the
-    minimiser finite even on separable data). Returns ``w`` (D,) and ``b``.
+    Inputs: ``X`` (N, D), ``y`` (N,) in {-1, +1}, ``l2`` > 0 (the penalty is
+    l2/2 |w|^2 on the weights, none on the bias; it keeps the minimiser finite
+    even on separable data); at most ``steps`` Newton steps, stopping when the
+    gradient's norm is below ``tol``. Returns ``w`` (D,) and ``b``.
     """
     X, y = _check(X, y)
     if not l2 > 0:

@@ -6,7 +6,7 @@ redraws the figure, so the slider is continuous and nothing is precomputed.
 Each explorer is one self-contained HTML snippet (no library, no network) of
 about 15 kB:
 
-    step_size_explorer()        # f(w) = λ/2 (w - w*)^2: a slider for ηλ
+    step_size_explorer()        # E(w) = λ/2 (w - w*)^2: a slider for ηλ
     quadratic_2d_explorer()     # eigenvalues 1 and κ: sliders for ηλ_max and κ
 
 Python draws the figure for the starting values (a reader without JavaScript
@@ -18,6 +18,8 @@ moves and writes its numbers into ``data-*`` attributes of the ``<figure>``
 :func:`quadratic_2d_numbers` compute the same numbers in Python. Ids are
 deterministic (``uid``, or ``live-step-size-1``, ... in call order); the
 machinery shared with :mod:`nntrain.live_momentum` is in :mod:`nntrain.live_page`.
+The figures use chapter 3's notation: the loss E(w), the iteration counter k
+and the iterates w^(k).
 """
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ __all__ = ["step_size_numbers", "quadratic_2d_numbers", "step_size_html", "quadr
 RATIO_MAX = 2.2          # the largest ηλ (1-D) and ηλ_max (2-D) on the sliders
 RATIO_STEP = 0.005       # 1-D slider step: reaches the boundaries ηλ = 1 and 2 exactly
 KAPPA_MAX = 100.0        # the κ slider runs over log10 κ in [0, 2]
-W0_2D = (-2.5, 1.5)      # the 2-D start; the minimiser is the origin
+W0_2D = (-2.5, 1.5)      # the default 2-D start; the minimiser is the origin
+W0_MAX = 50.0            # the largest |w0_i| a 2-D start may have
 VERDICTS = ("converging", "bouncing forever", "diverging")
 
 
@@ -53,14 +56,25 @@ def _verdict(regimes) -> str:
     return "bouncing forever" if "bouncing forever" in regimes else "converging"
 
 
+def _start_2d(w0) -> tuple[float, float]:
+    """``w0`` checked as a 2-D start: two finite real numbers, each at most W0_MAX in size, not both 0."""
+    ok = (not isinstance(w0, (str, bytes)) and hasattr(w0, "__len__") and len(w0) == 2
+          and all(is_real(v) and math.isfinite(v) and abs(v) <= W0_MAX for v in w0)
+          and any(v != 0 for v in w0))
+    if not ok:
+        raise ValueError(f"w0 must be two finite numbers (w1, w2), not both 0, each at most {W0_MAX:g} in "
+                         f"size; got {w0!r}.")
+    return float(w0[0]), float(w0[1])
+
+
 def step_size_numbers(ratio: float, curvature: float = 2.0, w0: float = -1.0, w_star: float = 1.0,
                       steps: int = 40) -> dict:
-    """Gradient descent on f(w) = curvature/2 (w - w_star)^2 from ``w0`` with η = ratio / curvature.
+    """Gradient descent on E(w) = curvature/2 (w - w_star)^2 from ``w0`` with η = ratio / curvature.
 
     Inputs: ``ratio`` = ηλ in (0, 2.2]; ``curvature`` λ > 0; ``w0`` != ``w_star``; ``steps`` >= 1.
     Returns a dict: ratio, eta, factor (1 - ηλ, signed), rate (|1 - ηλ|), regime
     (rates.regime's words), steps (rates.steps_to_reduce(rate), 10^-6) and path
-    (the T + 1 iterates w_t, as floats). Raises ValueError for bad input.
+    (the T + 1 iterates w^(k), k = 0..T, as floats). Raises ValueError for bad input.
     """
     ratio = _ratio(ratio, "ratio (eta * lambda)")
     if not (math.isfinite(curvature) and curvature > 0):
@@ -79,10 +93,11 @@ def step_size_numbers(ratio: float, curvature: float = 2.0, w0: float = -1.0, w_
             "steps": rates.steps_to_reduce(rate, TARGET), "path": path}
 
 
-def quadratic_2d_numbers(eta_lmax: float, kappa: float, steps: int = 40) -> dict:
-    """Gradient descent on f(w) = (w1^2 + κ w2^2) / 2 from (-2.5, 1.5) with η = eta_lmax / κ.
+def quadratic_2d_numbers(eta_lmax: float, kappa: float, steps: int = 40, w0=W0_2D) -> dict:
+    """Gradient descent on E(w) = (w1^2 + κ w2^2) / 2 from ``w0`` with η = eta_lmax / κ.
 
-    Inputs: ``eta_lmax`` = ηλ_max in (0, 2.2]; ``kappa`` in [1, 100]; ``steps`` >= 1.
+    Inputs: ``eta_lmax`` = ηλ_max in (0, 2.2]; ``kappa`` in [1, 100]; ``steps`` >= 1;
+    ``w0`` the start (w1, w2), default (-2.5, 1.5), each |w0_i| <= 50, not both 0.
     Returns a dict: eta_lmax, kappa, eta, eigenvalues [1, κ], factors
     [|1 - η|, |1 - ηκ|], contraction (their max), regimes (rates.regime per
     direction), verdict (one of VERDICTS), steps (to shrink the error 10^6-fold at
@@ -94,11 +109,11 @@ def quadratic_2d_numbers(eta_lmax: float, kappa: float, steps: int = 40) -> dict
         raise ValueError(f"kappa must be a number in [1, {KAPPA_MAX:g}]; got {kappa!r}.")
     if not (isinstance(steps, int) and 1 <= steps <= 200):
         raise ValueError(f"steps must be an integer in [1, 200]; got {steps!r}.")
+    w1, w2 = _start_2d(w0)
     kappa = float(kappa)
     eta, lam = s / kappa, [1.0, kappa]
     factors = [float(f) for f in rates.factors(eta, lam)]
     regimes = [rates.regime(eta * l) for l in lam]
-    w1, w2 = W0_2D
     path = [[w1, w2]]
     for _ in range(steps):
         w1, w2 = w1 - eta * (lam[0] * w1), w2 - eta * (lam[1] * w2)
@@ -129,9 +144,8 @@ def _geom_1d(n: dict, cfg: dict) -> dict:
     chords = [(px(w), py(lam / 2 * ((w - ws) * (w - ws)))) for w in shown]
     X0, X1, Y0, Y1 = G1["R"]
     lo, hi = G1["logmin"], G1["logmax"]
-    e0 = abs(cfg["w0"] - ws)
     def ly(w):
-        e = abs(w - ws) / e0
+        e = abs(w - ws)
         v = lo if e == 0 else min(hi, max(lo, math.log10(e)))
         return Y1 - (v - lo) / (hi - lo) * (Y1 - Y0)
     T = len(n["path"]) - 1
@@ -167,6 +181,7 @@ def step_size_html(ratio: float = 0.5, curvature: float = 2.0, w0: float = -1.0,
     wx = lambda w: x0 + (w - (w_star - span)) / (2 * span) * (x1 - x0)  # noqa: E731
     lo, hi = G1["logmin"], G1["logmax"]
     ly = lambda v: Y1 - (v - lo) / (hi - lo) * (Y1 - Y0)  # noqa: E731
+    target = math.log10(TARGET * abs(w0 - w_star))   # the 10^-6 target, as a distance
     yt = log_ticks(X0, X1, ly, (3, 0, -3, -6, -9, -12, -15))
     xt = "".join(f'<text x="{fix(X0 + t / steps * (X1 - X0), 1)}" y="{Y1 + 16}" text-anchor="middle">{t}</text>'
                  for t in range(0, steps + 1, max(1, steps // 4)))
@@ -181,7 +196,7 @@ def step_size_html(ratio: float = 0.5, curvature: float = 2.0, w0: float = -1.0,
 {slider(uid, "ratio", "ηλ", RATIO_STEP, RATIO_MAX, RATIO_STEP, n['ratio'], "eta times lambda", out)}
 <svg class="nl-svg" viewBox="0 0 760 300" width="100%" role="img" aria-label="{html.escape(_aria_1d(n))}" \
 style="display:block;max-width:760px;font:12px system-ui,sans-serif">
-<defs><clipPath id="{uid}-clipL"><rect x="{x0}" y="{y0 - 10}" width="{x1 - x0}" height="{y1 - y0 + 10}"/></clipPath>
+<defs><clipPath id="{uid}-clipL"><rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}"/></clipPath>
 <marker id="{dot}" viewBox="0 0 6 6" refX="3" refY="3" markerWidth="5" markerHeight="5">\
 <circle cx="3" cy="3" r="2.6" fill="{VERMILLION}"/></marker></defs>
 <rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="none" stroke="#bbb"/>
@@ -192,27 +207,28 @@ marker-start="url(#{dot})" marker-mid="url(#{dot})" marker-end="url(#{dot})" cli
 <rect x="{fix(wx(w0) - 4.5, 1)}" y="{fix(y1 - (curvature / 2 * (w0 - w_star) ** 2) / fmax * (y1 - y0) - 4.5, 1)}" \
 width="9" height="9" fill="{BLUE}"/>
 {wt}<text x="{(x0 + x1) / 2}" y="{y1 + 34}" text-anchor="middle">w (dashed: the minimum w*; square: the start)</text>
-<text x="{x0}" y="{y0 - 10}">f(w) = λ/2 (w − w*)² and the iterates</text>
+<text x="{x0}" y="{y0 - 10}">E(w) = λ/2 (w − w*)² and the iterates</text>
 <rect x="{X0}" y="{Y0}" width="{X1 - X0}" height="{Y1 - Y0}" fill="none" stroke="#bbb"/>{yt}
-<line x1="{X0}" x2="{X1}" y1="{fix(ly(-6), 1)}" y2="{fix(ly(-6), 1)}" stroke="{ORANGE}" stroke-width="1.5" \
-stroke-dasharray="6 4"/>
+<line x1="{X0}" x2="{X1}" y1="{fix(ly(target), 1)}" y2="{fix(ly(target), 1)}" stroke="{ORANGE}" \
+stroke-width="1.5" stroke-dasharray="6 4"/>
 <line class="nl-hit" x1="{g['hit']}" x2="{g['hit']}" y1="{Y0}" y2="{Y1}" stroke="{ORANGE}" stroke-width="1.2" \
 visibility="{g['hitvis']}"/>
 <polyline class="nl-errs" points="{g['errs']}" fill="none" stroke="{VERMILLION}" stroke-width="1.2" \
 marker-start="url(#{dot})" marker-mid="url(#{dot})" marker-end="url(#{dot})"/>
-{xt}<text x="{(X0 + X1) / 2}" y="{Y1 + 34}" text-anchor="middle">step t (orange: the 10⁻⁶ target, and when \
-it is reached)</text>
-<text x="{X0}" y="{Y0 - 10}">distance to w*, relative to the start (log scale)</text>
+{xt}<text x="{(X0 + X1) / 2}" y="{Y1 + 34}" text-anchor="middle">iteration k (orange: the 10⁻⁶ target, \
+when met)</text>
+<text x="{X0}" y="{Y0 - 10}">distance to the minimum |w⁽ᵏ⁾ − w*| (log scale)</text>
 </svg>
 <p class="nl-readout" aria-live="polite" style="margin:0.3em 0">factor 1 − ηλ = <b class="nl-factor">\
 {fix(n['factor'], 3)}</b> · regime: <b class="nl-regime">{n['regime']}</b> · rate |1 − ηλ| = \
 <b class="nl-rate">{fix(n['rate'], 3)}</b> · steps to shrink the error 10⁶-fold: \
 <b class="nl-steps">{steps_text(n['steps'])}</b></p>
-<figcaption id="{uid}-caption" style="font-size:13px;color:#444;text-align:left;margin-top:0.3em">Gradient descent on f(w) = λ/2 (w − w*)² with \
-λ = {curvature:g}, from w<sub>0</sub> = {w0:g} to w* = {w_star:g}. Each step multiplies the error w − w* by \
+<figcaption id="{uid}-caption" style="font-size:13px;color:#444;text-align:left;margin-top:0.3em">Gradient descent on E(w) = λ/2 (w − w*)² with \
+λ = {curvature:g}, from w<sup>(0)</sup> = {w0:g} to w* = {w_star:g}. Each step multiplies the error w − w* by \
 1 − ηλ, so the slider sets everything. Left: the iterates on the parabola (they cross to the other side when \
-1 − ηλ &lt; 0). Right: the distance to the minimum on a log scale, where a constant factor per step is a \
-straight line; an error that rounds to exactly 0 (w<sub>t</sub> = w* in floating point) sits on the bottom edge. A small script computes the run in the \
+1 − ηλ &lt; 0). Right: the distance |w<sup>(k)</sup> − w*| on a log scale, where a constant factor per step is a \
+straight line; the dashed orange line is 10⁻⁶ times the first distance, and the vertical one marks when the \
+run gets there; an error that rounds to exactly 0 (w<sup>(k)</sup> = w* in floating point) sits on the bottom edge. A small script computes the run in the \
 page; without it the figure shows ηλ = {n['ratio']:g}.</figcaption>
 {script(_JS, cfg)}
 </figure>"""
@@ -220,25 +236,32 @@ page; without it the figure shows ηλ = {n['ratio']:g}.</figcaption>
 
 # -- 2-D: gradient descent on an elongated bowl -----------------------------------------------
 
-# panels of the SVG (viewBox 0 0 760 350): left the contours (w in [-3, 3]^2), right the factors against ηλ_max
+# panels of the SVG (viewBox 0 0 760 370): left the contours (w in [-box, box]^2), right the factors against
+# ηλ_max. The box is 3 unless the start needs more room (:func:`_geom_2d_for`); contours at w1 = box/8, 2 box/8, ...
 G2 = {"L": [50, 340, 30, 320], "R": [440, 740, 30, 290], "box": 3.0, "fmax": 1.3,
       "levels": [0.375 * k for k in range(1, 9)]}
 
 
-def _geom_2d(n: dict) -> dict:
-    x0, x1, y0, y1 = G2["L"]
-    b = G2["box"]
+def _geom_2d_for(w0) -> dict:
+    """G2 with a box that holds the start ``w0`` with a margin (3, or the next integer above 1.2 max|w0_i|)."""
+    b = max(G2["box"], float(math.ceil(1.2 * max(abs(w0[0]), abs(w0[1])))))
+    return dict(G2, box=b, levels=[round(b / 8 * k, 12) for k in range(1, 9)])
+
+
+def _geom_2d(n: dict, G: dict = G2) -> dict:
+    x0, x1, y0, y1 = G["L"]
+    b = G["box"]
     def px(p):
         return (x0 + (p[0] + b) / (2 * b) * (x1 - x0), y1 - (p[1] + b) / (2 * b) * (y1 - y0))
     shown = visible(n["path"], lambda p: max(abs(p[0]), abs(p[1])) <= 1.15 * b)
-    X0, X1, Y0, Y1 = G2["R"]
+    X0, X1, Y0, Y1 = G["R"]
     k, s, sst = n["kappa"], n["eta_lmax"], n["eta_star"] * n["kappa"]
     def q(x, f):
-        return (X0 + x / RATIO_MAX * (X1 - X0), Y1 - f / G2["fmax"] * (Y1 - Y0))
+        return (X0 + x / RATIO_MAX * (X1 - X0), Y1 - f / G["fmax"] * (Y1 - Y0))
     kink = min(k, RATIO_MAX)
     shallow = [q(0, 1), q(kink, abs(1 - kink / k)), q(RATIO_MAX, abs(1 - RATIO_MAX / k))]
     envelope = [q(0, 1), q(sst, n["rate_star"]), q(RATIO_MAX, RATIO_MAX - 1)]
-    ry = [fix(a / math.sqrt(k) / (2 * b) * (y1 - y0), 2) for a in G2["levels"]]
+    ry = [fix(a / math.sqrt(k) / (2 * b) * (y1 - y0), 3) for a in G["levels"]]   # 3 decimals: no tie at κ = 25
     cur = q(s, 0)[0]
     return {"path": pts(px(p) for p in shown), "shallow": pts(shallow), "envelope": pts(envelope),
             "ry": ry, "cur": fix(cur, 1), "star": fix(q(sst, 0)[0], 1),
@@ -251,24 +274,30 @@ def _aria_2d(n: dict) -> str:
             f"along the shallow and {fix(n['factors'][1], 3)} along the steep axis.")
 
 
-def quadratic_2d_html(eta_lmax: float = 1.6, kappa: float = 10.0, steps: int = 40, uid: str | None = None) -> str:
+def quadratic_2d_html(eta_lmax: float = 1.6, kappa: float = 10.0, steps: int = 40, uid: str | None = None,
+                      w0=W0_2D) -> str:
     """The 2-D explorer as an HTML string; see :func:`quadratic_2d_explorer`."""
-    n = quadratic_2d_numbers(eta_lmax, kappa, steps)
+    n = quadratic_2d_numbers(eta_lmax, kappa, steps, w0)
+    start = n["path"][0]
     uid = new_uid(uid, "quadratic-2d")
-    cfg = {"kind": "quad2d", "uid": uid, "w0": list(W0_2D), "steps": steps, "target": TARGET,
+    G = _geom_2d_for(start)
+    cfg = {"kind": "quad2d", "uid": uid, "w0": list(start), "steps": steps, "target": TARGET,
            "rtol": rates.BOUNDARY_RTOL, "regimes": list(rates.REGIMES), "verdicts": list(VERDICTS),
-           "smax": RATIO_MAX, "kmax": KAPPA_MAX, "geom": G2}
-    g = _geom_2d(n)
-    x0, x1, y0, y1 = G2["L"]
-    X0, X1, Y0, Y1 = G2["R"]
-    b, cx, cy = G2["box"], (x0 + x1) / 2, (y0 + y1) / 2
+           "smax": RATIO_MAX, "kmax": KAPPA_MAX, "geom": G}
+    g = _geom_2d(n, G)
+    x0, x1, y0, y1 = G["L"]
+    X0, X1, Y0, Y1 = G["R"]
+    b, cx, cy = G["box"], (x0 + x1) / 2, (y0 + y1) / 2
     unit = (x1 - x0) / (2 * b)
     ell = "".join(f'<ellipse class="nl-level" cx="{cx}" cy="{cy}" rx="{fix(a * unit, 2)}" ry="{ry}"/>'
-                  for a, ry in zip(G2["levels"], g["ry"]))
+                  for a, ry in zip(G["levels"], g["ry"]))
+    wticks = "".join(f'<text x="{fix(cx + v * unit, 1)}" y="{y1 + 14}" text-anchor="middle">{v:g}</text>'
+                     f'<text x="{x0 - 4}" y="{fix(cy - v * unit + 4, 1)}" text-anchor="end">{v:g}</text>'
+                     for v in ticks(-b, b))
     sx = lambda s: X0 + s / RATIO_MAX * (X1 - X0)  # noqa: E731
-    fy = lambda f: Y1 - f / G2["fmax"] * (Y1 - Y0)  # noqa: E731
+    fy = lambda f: Y1 - f / G["fmax"] * (Y1 - Y0)  # noqa: E731
     steep = pts([(sx(0), fy(1)), (sx(1), fy(0)), (sx(RATIO_MAX), fy(RATIO_MAX - 1))])
-    ticks = "".join(f'<text x="{fix(sx(s), 1)}" y="{Y1 + 16}" text-anchor="middle">{s:g}</text>'
+    sticks = "".join(f'<text x="{fix(sx(s), 1)}" y="{Y1 + 16}" text-anchor="middle">{s:g}</text>'
                     for s in (0, 0.5, 1, 1.5, 2))
     fticks = "".join(f'<line x1="{X0}" x2="{X1}" y1="{fix(fy(f), 1)}" y2="{fix(fy(f), 1)}" stroke="#e4e4e4"/>'
                      f'<text x="{X0 - 6}" y="{fix(fy(f) + 4, 1)}" text-anchor="end">{f:g}</text>'
@@ -280,7 +309,7 @@ def quadratic_2d_html(eta_lmax: float = 1.6, kappa: float = 10.0, steps: int = 4
             "steps": steps_attr(n["steps"]),
             "eta-star": num(n["eta_star"]), "eta-over-eta-star": num(n["eta_over_eta_star"]),
             "rate-star": num(n["rate_star"]), "path": compact_json(n["path"])}
-    w0x, w0y = x0 + (W0_2D[0] + b) * unit, y1 - (W0_2D[1] + b) * unit
+    w0x, w0y = x0 + (start[0] + b) * unit, y1 - (start[1] + b) * unit
     return f"""<figure id="{uid}" class="nntrain-live nntrain-live-quad2d" {data_attrs(data)} style="{STYLE}">
 <div style="font-weight:600;margin-bottom:0.2em">Gradient descent on a 2-D quadratic (computed in the page)</div>
 {slider(uid, "s", "ηλ<sub>max</sub>", 0.01, RATIO_MAX, "any", n['eta_lmax'], "eta times lambda max", out)}
@@ -293,7 +322,7 @@ value="{math.log10(n['kappa']):.12g}" aria-label="condition number kappa, log sc
 {button("nl-edge", "set η = 2/λ<sub>max</sub> (the edge)")}
 <span style="font-size:13px;color:#444">η / η* = <b class="nl-ratio-star">{fix(n['eta_over_eta_star'], 3)}</b>\
 </span></div>
-<svg class="nl-svg" viewBox="0 0 760 350" width="100%" role="img" aria-label="{html.escape(_aria_2d(n))}" \
+<svg class="nl-svg" viewBox="0 0 760 370" width="100%" role="img" aria-label="{html.escape(_aria_2d(n))}" \
 style="display:block;max-width:760px;font:12px system-ui,sans-serif">
 <defs><clipPath id="{uid}-clipL"><rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}"/></clipPath>
 <marker id="{dot}" viewBox="0 0 6 6" refX="3" refY="3" markerWidth="4" markerHeight="4">\
@@ -307,10 +336,10 @@ marker-start="url(#{dot})" marker-mid="url(#{dot})" marker-end="url(#{dot})" cli
 <rect x="{fix(w0x - 4.5, 1)}" y="{fix(w0y - 4.5, 1)}" width="9" height="9" fill="{BLUE}"/>
 <text x="{x1 - 4}" y="{cy + 16}" fill="{GREEN}" text-anchor="end">shallow axis, λ = 1</text>
 <text x="{cx + 4}" y="{y0 + 14}" fill="{ORANGE}">steep axis, λ = κ</text>
-<text x="{cx}" y="{y1 + 18}" text-anchor="middle">w₁ (square: the start; the minimum is the centre)</text>
-<text x="{x0 - 8}" y="{cy + 4}" text-anchor="end">w₂</text>
-<text x="{x0}" y="{y0 - 10}">contours of f(w) = (w₁² + κ w₂²) / 2 and the iterates</text>
-<rect x="{X0}" y="{Y0}" width="{X1 - X0}" height="{Y1 - Y0}" fill="none" stroke="#bbb"/>{fticks}{ticks}
+{wticks}<text x="{cx}" y="{y1 + 34}" text-anchor="middle">w₁ (square: the start; the minimum is the centre)</text>
+<text x="12" y="{cy}" text-anchor="middle" transform="rotate(-90 12 {cy})">w₂</text>
+<text x="{x0}" y="{y0 - 10}">contours of E(w) = (w₁² + κ w₂²) / 2 and the iterates</text>
+<rect x="{X0}" y="{Y0}" width="{X1 - X0}" height="{Y1 - Y0}" fill="none" stroke="#bbb"/>{fticks}{sticks}
 <line class="nl-starline" x1="{g['star']}" x2="{g['star']}" y1="{Y0}" y2="{Y1}" stroke="#222" \
 stroke-dasharray="2 3"/>
 <polyline class="nl-envelope" points="{g['envelope']}" fill="none" stroke="#222" stroke-opacity="0.25" \
@@ -338,7 +367,8 @@ so the stability edge is 2 and the best step η* = 2/(1 + κ) is on the slider f
 shrinks by its own factor |1 − ηλ<sub>i</sub>| (right), and the slowest sets the pace; at η* the two are equal. \
 There is no angle slider: turning the eigenvectors turns the picture but changes no factor, rate or step count \
 of gradient descent. A small script computes the run in the page; without it the figure shows \
-ηλ<sub>max</sub> = {n['eta_lmax']:g} and κ = {n['kappa']:g}.</figcaption>
+ηλ<sub>max</sub> = {n['eta_lmax']:g} and κ = {n['kappa']:g}, from w<sup>(0)</sup> = ({start[0]:g}, {start[1]:g}).\
+</figcaption>
 {script(_JS, cfg)}
 </figure>"""
 
@@ -347,7 +377,7 @@ of gradient descent. A small script computes the run in the page; without it the
 
 def step_size_explorer(ratio: float = 0.5, curvature: float = 2.0, w0: float = -1.0, w_star: float = 1.0,
                        steps: int = 40, uid: str | None = None):
-    """A continuous slider for ηλ in (0, 2.2] on f(w) = curvature/2 (w - w_star)^2, computed in the page.
+    """A continuous slider for ηλ in (0, 2.2] on E(w) = curvature/2 (w - w_star)^2, computed in the page.
 
     Inputs: the starting slider value ``ratio`` = ηλ in (0, 2.2] (moved to the
     slider's grid of 0.005, as a browser would); the problem (``curvature``,
@@ -360,16 +390,18 @@ def step_size_explorer(ratio: float = 0.5, curvature: float = 2.0, w0: float = -
     return display(step_size_html(ratio, curvature, w0, w_star, steps, uid))
 
 
-def quadratic_2d_explorer(eta_lmax: float = 1.6, kappa: float = 10.0, steps: int = 40, uid: str | None = None):
-    """Sliders for ηλ_max in (0, 2.2] and κ in [1, 100] (log scale) on f(w) = (w1^2 + κ w2^2) / 2.
+def quadratic_2d_explorer(eta_lmax: float = 1.6, kappa: float = 10.0, steps: int = 40, uid: str | None = None,
+                          w0=W0_2D):
+    """Sliders for ηλ_max in (0, 2.2] and κ in [1, 100] (log scale) on E(w) = (w1^2 + κ w2^2) / 2.
 
-    Draws the contours and the iterates, and the factors |1 - ηλ_i| against
+    Starts from ``w0`` (default (-2.5, 1.5); the view widens to hold a start
+    farther out). Draws the contours and the iterates, and the factors |1 - ηλ_i| against
     ηλ_max; prints the factors, the contraction, the regimes, the steps to
     shrink the error 10^6-fold, η/η* and the rate at η*, with buttons that set
     η = η* and η = 2/λ_max. Returns ``IPython.display.HTML`` like
     :func:`step_size_explorer` (``uid`` default live-quadratic-2d-1, -2, ...).
     """
-    return display(quadratic_2d_html(eta_lmax, kappa, steps, uid))
+    return display(quadratic_2d_html(eta_lmax, kappa, steps, uid, w0))
 
 
 # -- the page's script (one copy per explorer, wrapped as (function (cfg) {...})(config)) ---------
@@ -389,11 +421,11 @@ function step() {
   for (t = 0; t < cfg.steps; t++) { w = w - eta * (lam * (w - ws)); path.push(w); }
   var factor = 1 - eta * lam, rate = Math.abs(factor), reg = regime(r), n = stepsTo(rate);
   var span = cfg.span, fmax = lam / 2 * span * span, lo = G.logmin, hi = G.logmax;
-  var e0 = Math.abs(cfg.w0 - ws), T = path.length - 1;
+  var T = path.length - 1;
   function px(v) { return L[0] + (v - (ws - span)) / (2 * span) * (L[1] - L[0]); }
   function py(f) { return L[3] - f / fmax * (L[3] - L[2]); }
   function ly(v) {
-    var e = Math.abs(v - ws) / e0, l = e === 0 ? lo : Math.min(hi, Math.max(lo, Math.log10(e)));
+    var e = Math.abs(v - ws), l = e === 0 ? lo : Math.min(hi, Math.max(lo, Math.log10(e)));
     return R[3] - (l - lo) / (hi - lo) * (R[3] - R[2]);
   }
   var shown = visible(path, function (v) { return Math.abs(v - ws) <= 1.1 * span; });
@@ -431,7 +463,7 @@ function quad() {
   attr(q("nl-envelope"), {points: pts([qq(0, 1), qq(sst, rstar), qq(smax, smax - 1)])});
   var levels = root.querySelectorAll(".nl-level");
   for (t = 0; t < levels.length; t++) {
-    levels[t].setAttribute("ry", fix(G.levels[t] / Math.sqrt(k) / (2 * b) * (L[3] - L[2]), 2));
+    levels[t].setAttribute("ry", fix(G.levels[t] / Math.sqrt(k) / (2 * b) * (L[3] - L[2]), 3));
   }
   attr(q("nl-cur"), {x1: cur, x2: cur});
   attr(q("nl-starline"), {x1: st, x2: st});

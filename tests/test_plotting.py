@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from nntrain import plotting
-from nntrain.plotting import OPTIMIZER_STYLE, optimizer_style
+from nntrain.plotting import DRAWN_TOGETHER, OPTIMIZER_STYLE, optimizer_style
 
 pytestmark = pytest.mark.ch4
 
@@ -19,6 +19,27 @@ def test_the_six_usual_contenders_differ_in_colour_and_in_line_style():
     assert len({s["color"] for s in six}) == 6           # apart in colour ...
     assert len({str(s["linestyle"]) for s in six}) == 6  # ... and in greyscale
     assert all(s["color"] in plotting.COLORS.values() for s in OPTIMIZER_STYLE.values())
+
+
+@pytest.mark.parametrize("group", DRAWN_TOGETHER, ids=lambda g: "+".join(g))
+def test_optimizers_drawn_together_differ_in_colour(group):
+    colours = [optimizer_style(n)["color"] for n in group]
+    clashes = [(a, b) for i, a in enumerate(group) for b in group[i + 1:]
+               if optimizer_style(a)["color"] == optimizer_style(b)["color"]]
+    assert len(set(colours)) == len(colours), clashes
+
+
+def test_the_groups_cover_the_race_companion_and_known_names():
+    import inspect
+
+    from nntrain import race
+
+    default = inspect.signature(race.race_companion).parameters["names"].default
+    assert [optimizer_style(n) for n in default] in [
+        [optimizer_style(n) for n in g] for g in DRAWN_TOGETHER]
+    for group in DRAWN_TOGETHER:
+        for name in group:
+            optimizer_style(name)            # every name is a known optimizer
 
 
 @pytest.mark.parametrize("label, name", [

@@ -113,7 +113,7 @@ def test_race_grid_puts_settings_side_by_side_in_the_book_styles():
             ref = Line2D([], [], **optimizer_style(name))
             assert (color, ls) == (ref.get_color(), ref.get_linestyle()), name
     # at lr 0.06 and beta 0.9 Nesterov leaves its stable region (eta lambda_max = 1.5 > 1.357): named in the panel
-    assert any("blew up: Nesterov" in t.get_text() for t in axes[3].texts)
+    assert any(t.get_text() == "blew up:\nNesterov" for t in axes[3].texts)
     assert not axes[0].texts
     plt.close(fig)
     with pytest.raises(ValueError, match="at least one"):
@@ -134,3 +134,42 @@ def test_race_figure_uses_the_book_styles():
         ref = Line2D([], [], **optimizer_style(name))
         assert (color, ls) == (ref.get_color(), ref.get_linestyle()), name
     plt.close(fig)
+
+
+def test_run_starts_rows_are_the_runs_of_run_optimizer():
+    from nntrain.descent import run_optimizer
+    from nntrain.functions import Rosenbrock
+
+    starts = [np.array([-1.5, 2.0]) + np.random.default_rng(s).uniform(-0.3, 0.3, 2) for s in range(4)]
+    for prob, make in [(Rosenbrock(), lambda p: optim.Adam(p, lr=0.1)),
+                       (race.problem("rotated valley"), lambda p: optim.SGD(p, lr=0.03, momentum=0.9,
+                                                                             nesterov=True))]:
+        batched = race.run_starts(prob, make, starts, 50)
+        assert batched.shape == (4, 51)
+        for i, w0 in enumerate(starts):
+            single = run_optimizer(prob, make, w0, 50)
+            np.testing.assert_allclose(batched[i], np.log10(np.maximum(single.loss, 1e-16)), rtol=1e-12)
+
+
+def test_run_starts_reports_a_blow_up_and_rejects_bad_input():
+    prob = race.problem("valley")
+    # lr 0.2: eta lambda_max = 5 > 2, every start diverges
+    assert race.run_starts(prob, lambda p: optim.SGD(p, lr=0.2), [[1.0, 1.0], [2.0, -1.0]], 200) is None
+    with pytest.raises(ValueError, match="shape"):
+        race.run_starts(prob, lambda p: optim.SGD(p, lr=0.01), [1.0, 1.0], 10)
+
+
+def test_default_companion_is_six_frames_of_six_panels_and_small():
+    pytest.importorskip("IPython")
+    import inspect
+
+    import matplotlib
+    matplotlib.use("Agg")
+    grid = inspect.signature(race.race_companion).parameters
+    # 3 problems x 2 values of beta2 = 6 pictures, each 3 learning rates x 2 momenta
+    assert len(race.PROBLEMS) * len(grid["beta2s"].default) == 6
+    assert [len(race.COMPANION_LRS[pn]) for pn in race.PROBLEMS] == [3, 3, 3]
+    assert len(grid["beta1s"].default) == 2
+    html = race.race_companion()
+    assert html.data.count("data:image/png;base64") >= 6
+    assert html.nbytes < 1.5e6             # the page stays light: well under 1.5 MB

@@ -44,6 +44,9 @@ def test_appendix_tables_link_back_to_the_computations():
     for label in ("ch4-errata-adam001", "ch4-errata-beta2", "ch4-errata-cmu-adam", "ch4-errata-delta",
                   "ch4-noise-floor", "ch4-errata-eps"):
         assert f"04_adaptive_methods.html#{label}" in text, label
+    # the study question on beta = 0.1 against 0.9, and Rprop's two variants, link where they are answered
+    for label in ("ch4-beta-effect", "ch4-per-parameter"):
+        assert f"04_adaptive_methods.html#{label}" in text, label
 
 
 def test_page_loads_no_remote_script(page):

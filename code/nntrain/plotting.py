@@ -16,7 +16,7 @@ import re
 import matplotlib.pyplot as plt
 from cycler import cycler
 
-__all__ = ["PALETTE", "COLORS", "LINESTYLES", "OPTIMIZER_STYLE", "optimizer_style", "use_book_style",
+__all__ = ["PALETTE", "COLORS", "LINESTYLES", "OPTIMIZER_STYLE", "DRAWN_TOGETHER", "optimizer_style", "use_book_style",
            "subplots", "finish"]
 
 #: Okabe-Ito colours by name.
@@ -35,26 +35,45 @@ PALETTE = [COLORS[k] for k in ("blue", "orange", "green", "vermillion", "sky", "
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
 
 #: One (colour, line style) per optimizer for every figure of the book; no two
-#: optimizers share both. The six that are usually drawn together (SGD,
-#: momentum, Nesterov, AdaGrad, RMSProp, Adam) differ in colour *and* in line
-#: style, so they stay apart in greyscale too. Plot with
-#: ``ax.plot(x, y, **optimizer_style(name))``.
+#: optimizers share both. Optimizers that a figure draws together differ in
+#: colour (:data:`DRAWN_TOGETHER` lists those groups; ``tests/test_plotting.py``
+#: checks them), and the six usual contenders (SGD, momentum, Nesterov,
+#: AdaGrad, RMSProp, Adam) differ in line style too, so they stay apart in
+#: greyscale. With 8 colours for 14 optimizers some colours repeat, but only
+#: between optimizers that are never drawn together, and then with another
+#: line style. Plot with ``ax.plot(x, y, **optimizer_style(name))``.
 OPTIMIZER_STYLE = {
     "SGD": {"color": COLORS["black"], "linestyle": (0, (3, 1, 1, 1, 1, 1))},
     "Momentum": {"color": COLORS["blue"], "linestyle": "--"},
-    "Nesterov": {"color": COLORS["sky"], "linestyle": "-."},
+    "Nesterov": {"color": COLORS["purple"], "linestyle": "-."},
     "AdaGrad": {"color": COLORS["green"], "linestyle": ":"},
     "RMSProp": {"color": COLORS["orange"], "linestyle": (0, (5, 1))},
     "Adam": {"color": COLORS["vermillion"], "linestyle": "-"},
-    "AMSGrad": {"color": COLORS["vermillion"], "linestyle": "--"},
-    "AdamW": {"color": COLORS["vermillion"], "linestyle": ":"},
-    "Adadelta": {"color": COLORS["orange"], "linestyle": (0, (3, 1, 1, 1, 1, 1))},
-    "Rprop": {"color": COLORS["purple"], "linestyle": "-."},
-    "Rprop backtracking": {"color": COLORS["purple"], "linestyle": ":"},
+    "AMSGrad": {"color": COLORS["blue"], "linestyle": ":"},
+    "AdamW": {"color": COLORS["green"], "linestyle": "-."},
+    "Adadelta": {"color": COLORS["sky"], "linestyle": (0, (3, 1, 1, 1, 1, 1))},
+    "Rprop": {"color": COLORS["sky"], "linestyle": "-"},
+    "Rprop backtracking": {"color": COLORS["blue"], "linestyle": "-."},
     "QuickProp": {"color": COLORS["purple"], "linestyle": "--"},
     "L-BFGS": {"color": COLORS["green"], "linestyle": "-"},
     "Newton": {"color": COLORS["green"], "linestyle": "--"},
 }
+
+#: The groups of optimizers that the book's figures draw together (chapter 4's
+#: comparisons and race companion, chapter 8's L-BFGS against Adam); within a
+#: group every colour differs.
+DRAWN_TOGETHER = (
+    ("SGD", "Momentum", "Nesterov"),                            # ch. 4, the valley paths
+    ("AdaGrad", "RMSProp", "Adam", "Adadelta"),                 # ch. 4, step sizes
+    ("SGD", "Rprop", "Rprop backtracking", "QuickProp", "AdaGrad", "RMSProp", "Adam"),  # ch. 4, rotation
+    ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "Rprop"),   # ch. 4, tuned comparison
+    ("SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"),          # ch. 4, the digits MLP
+    ("SGD", "Momentum", "Nesterov", "RMSProp", "Adam"),         # ch. 4, the race companion
+    ("SGD", "Adam"),                                            # ch. 4, schedules
+    ("Adam", "AMSGrad"),                                        # ch. 4, Reddi et al.'s problem
+    ("Adam", "AdamW"),                                          # ch. 4, weight decay
+    ("L-BFGS", "Adam"),                                         # ch. 8
+)
 
 #: Other spellings (lower case) that name the same optimizer.
 _ALIASES = {

@@ -1,7 +1,8 @@
 """The optimizer race of chapter 4: several optimizers on one 2-D problem, side by side.
 
 The computations are pure and testable (:func:`make_racer`, :func:`race`,
-:func:`problem`); :func:`race_figure` draws one race, :func:`race_grid` draws
+:func:`problem`, and :func:`run_starts`, which runs one optimizer from several
+starts at once for chapter 4's tuning protocol); :func:`race_figure` draws one race, :func:`race_grid` draws
 small multiples (one panel of loss curves per learning rate and momentum, so
 settings are compared side by side rather than from memory),
 :func:`race_widget` is the interactive version (ipywidgets, needs a kernel)
@@ -12,6 +13,7 @@ matplotlib and ipywidgets are imported only inside the functions that draw.
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Callable, Sequence
 
 import numpy as np
@@ -23,7 +25,7 @@ from .functions import Rosenbrock
 from .quadratic import Quadratic
 
 __all__ = ["RACERS", "PROBLEMS", "START", "COMPANION_LRS", "COMPANION_STEPS", "make_racer", "problem", "race",
-           "race_figure", "race_grid", "race_widget", "race_companion"]
+           "run_starts", "race_figure", "race_grid", "race_widget", "race_companion"]
 
 #: The optimizers that can enter a race, and what the shared knobs mean for each.
 RACERS = {
@@ -96,6 +98,38 @@ def race(problem_name: str, names: Sequence[str], lr: float, beta1: float = 0.9,
     return {n: run_optimizer(prob, make_racer(n, lr, beta1, beta2), w0, steps, blowup=1e3) for n in names}
 
 
+def run_starts(prob, make: Callable[[list[Parameter]], optim.Optimizer], starts, steps: int,
+               blowup: float = 1e6) -> np.ndarray | None:
+    """Run one optimizer from several starts at once; log10 losses of shape (len(starts), steps + 1), or None.
+
+    Row i of a single parameter of shape (S, D) is start i, so this is only
+    right for optimizers that act on every coordinate alone (SGD, momentum,
+    Nesterov, AdaGrad, RMSprop, Adam, Rprop: all of torch's first-order ones)
+    and for a problem whose ``loss``/``grad`` accept a batch of points (S, D).
+    Each row equals :func:`nntrain.descent.run_optimizer` from that start (the
+    tests check it). Returns None if any start blows up (a non-finite iterate,
+    or one farther than ``blowup`` times (1 + |w0| + |w*|) from the origin, as
+    ``run_optimizer`` tests); losses are floored at 1e-16 before the log.
+    """
+    starts = np.asarray(starts, dtype=np.float64)
+    if starts.ndim != 2 or not int(steps) == steps or steps < 0:
+        raise ValueError(f"starts must have shape (S, D) and steps be an integer >= 0; got shape "
+                         f"{starts.shape} and steps {steps!r}.")
+    p = Parameter(starts.copy())
+    opt = make([p])
+    radius = blowup * (1 + np.linalg.norm(starts, axis=1) + np.linalg.norm(prob.minimizer()))
+    losses = [prob.loss(p.data)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(int(steps)):
+            opt.zero_grad()
+            p.accumulate(prob.grad(p.data))
+            opt.step()
+            if not (np.all(np.isfinite(p.data)) and np.all(np.linalg.norm(p.data, axis=1) <= radius)):
+                return None
+            losses.append(prob.loss(p.data))
+    return np.log10(np.maximum(np.array(losses).T, 1e-16))
+
+
 def _view(problem_name: str) -> tuple[tuple[float, float], tuple[float, float]]:
     if problem_name == "Rosenbrock":
         return (-2.0, 2.0), (-1.0, 3.0)
@@ -135,7 +169,7 @@ def race_figure(problem_name: str, races: dict[str, Trajectory], title: str = ""
 
 def race_grid(problem_name: str, names: Sequence[str] = ("SGD", "Momentum", "Nesterov", "RMSprop", "Adam"),
               lrs: Sequence[float] | None = None, beta1s: Sequence[float] = (0.5, 0.9), beta2: float = 0.999,
-              steps: int | None = None, races: Callable | None = None, width: float = 9.5, height: float = 5.4):
+              steps: int | None = None, races: Callable | None = None, width: float = 11.0, height: float = 6.6):
     """Small multiples: E(w_t) - E(w*) against t, one panel per (beta1, lr) (rows, columns); returns the Figure.
 
     ``lrs`` and ``steps`` default to :data:`COMPANION_LRS` and :data:`COMPANION_STEPS`
@@ -159,7 +193,7 @@ def race_grid(problem_name: str, names: Sequence[str] = ("SGD", "Momentum", "Nes
     floor = 0.0 if problem_name == "Rosenbrock" else float(prob.loss(prob.minimizer()))
     fig, axes = plt.subplots(len(beta1s), len(lrs), figsize=(width, height), sharex=True, sharey=True,
                              squeeze=False, layout="none")
-    fig.subplots_adjust(left=0.09, right=0.84, bottom=0.1, top=0.88, wspace=0.08, hspace=0.25)
+    fig.subplots_adjust(left=0.08, right=0.84, bottom=0.09, top=0.89, wspace=0.08, hspace=0.28)
     low, high = np.inf, 0.0
     for i, beta1 in enumerate(beta1s):
         for j, lr in enumerate(lrs):
@@ -168,22 +202,24 @@ def race_grid(problem_name: str, names: Sequence[str] = ("SGD", "Momentum", "Nes
             for name, tr in races(lr, beta1).items():
                 style = optimizer_style(name)
                 loss = np.clip(tr.loss - floor, 1e-16, 1e6)
-                ax.semilogy(loss, linewidth=1.6, label=name, **style)
+                ax.semilogy(loss, linewidth=2.0, label=name, **style)
                 low, high = min(low, loss.min()), max(high, loss[0])
                 if tr.stopped_early:
                     blown.append(name)
-                    ax.plot(len(loss) - 1, loss[-1], marker="x", markersize=8, color=style["color"])
-            ax.set_title(f"lr {lr:g}, momentum/β₁ {beta1:g}", fontsize=10)
+                    ax.plot(len(loss) - 1, loss[-1], marker="X", markersize=11, color=style["color"],
+                            markeredgecolor="black")
+            ax.set_title(f"lr {lr:g}, momentum/β₁ {beta1:g}", fontsize=11)
             if blown:
-                ax.text(0.03, 0.04, "blew up: " + ", ".join(blown), transform=ax.transAxes, ha="left",
-                        va="bottom", fontsize=8, bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
+                ax.text(0.04, 0.04, "blew up:\n" + textwrap.fill(", ".join(blown), 20), transform=ax.transAxes,
+                        ha="left", va="bottom", fontsize=9.5, fontweight="bold",
+                        bbox=dict(facecolor="white", edgecolor="0.3", alpha=0.9))
             if i == len(beta1s) - 1:
                 ax.set_xlabel("iteration")
             if j == 0:
                 ax.set_ylabel("$E(w_t) - E(w^*)$")
     axes[0, 0].set_ylim(max(low / 10, 1e-14), high * 1e3)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center right", fontsize=9)
+    fig.legend(handles, labels, loc="center right", fontsize=10, handlelength=3.5)
     fig.suptitle(f"{problem_name}, β₂ = {beta2:g}: loss above the minimum, {steps} steps")
     return fig
 
@@ -239,7 +275,7 @@ def race_companion(names: Sequence[str] = ("SGD", "Momentum", "Nesterov", "RMSpr
     Within a frame the panels put the learning rates (columns, from ``lrs``,
     default :data:`COMPANION_LRS`) and momenta (rows) side by side; the sliders
     choose the problem and beta2. The page carries len(problems) * len(beta2s)
-    PNG frames (6 by default, about 60 kB each).
+    PNG frames (6 by default, about 0.85 MB in all).
     """
     from .companion import slider_figure
 

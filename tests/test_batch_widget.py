@@ -1,11 +1,11 @@
-"""nntrain.batch_widget: chapter 5's widget and its static companion."""
+"""nntrain.widgets.batch: chapter 5's widget and its static companion."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from nntrain import batch_noise as bn
-from nntrain import batch_widget as bw
+from nntrain.widgets import batch as bw
 
 pytestmark = pytest.mark.ch5
 

@@ -1,4 +1,4 @@
-"""nntrain.bn_widget: chapter 7's widget and its static companion."""
+"""nntrain.widgets.batch_norm: chapter 7's widget and its static companion."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from nntrain import bn_widget as bw
+from nntrain.widgets import batch_norm as bw
 from nntrain.batch_norm import BatchNorm1d
 from nntrain.data import digits
 from nntrain.layers import Linear

@@ -1,4 +1,4 @@
-"""nntrain.companion: the kernel-free slider figures of the website."""
+"""nntrain.widgets.companion: the kernel-free slider figures of the website."""
 import json
 import re
 
@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from nntrain.companion import companion_html, slider_figure  # noqa: E402
+from nntrain.widgets.companion import companion_html, slider_figure  # noqa: E402
 from bookcheck import images_without_alt, remote_scripts  # noqa: E402
 
 

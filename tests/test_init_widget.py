@@ -1,4 +1,4 @@
-"""nntrain.init_widget: chapter 6's widget and its static companion."""
+"""nntrain.widgets.init: chapter 6's widget and its static companion."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from nntrain import init_widget as iw
+from nntrain.widgets import init as iw
 from nntrain.variance_flow import signal_flow
 
 pytestmark = pytest.mark.ch6

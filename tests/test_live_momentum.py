@@ -1,4 +1,4 @@
-"""nntrain.live_momentum: the momentum explorer that computes in the page, checked in Python and in Chromium.
+"""nntrain.widgets.live_momentum: the momentum explorer that computes in the page, checked in Python and in Chromium.
 
 The first half checks the snippet as text (deterministic, small, unique ids, no
 URL, ES5, a complete figure without JavaScript) and the numbers Python puts in
@@ -20,8 +20,8 @@ import pytest
 
 import browsercheck as bc
 from bookcheck import images_without_alt, remote_scripts
-from nntrain import live_momentum as lm
-from nntrain import live_page as lp
+from nntrain.widgets import live_momentum as lm
+from nntrain.widgets import live_page as lp
 from nntrain import momentum_theory as mt
 from nntrain import optim, rates
 from nntrain.descent import run_optimizer

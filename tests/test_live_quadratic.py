@@ -1,4 +1,4 @@
-"""nntrain.live_quadratic: the explorers that compute in the page, checked in Python and in Chromium.
+"""nntrain.widgets.live_quadratic: the explorers that compute in the page, checked in Python and in Chromium.
 
 The first half checks the HTML snippets as text (deterministic, small, unique
 ids, no URL, a complete figure without JavaScript). The second half opens a
@@ -21,7 +21,7 @@ import pytest
 
 import browsercheck as bc
 from bookcheck import images_without_alt, remote_scripts
-from nntrain import live_quadratic as lq
+from nntrain.widgets import live_quadratic as lq
 from nntrain import rates
 from nntrain.descent import gradient_descent
 from nntrain.quadratic import Quadratic

@@ -32,7 +32,7 @@ def test_optimizers_drawn_together_differ_in_colour(group):
 def test_the_groups_cover_the_race_companion_and_known_names():
     import inspect
 
-    from nntrain import race
+    from nntrain.widgets import race
 
     default = inspect.signature(race.race_companion).parameters["names"].default
     assert [optimizer_style(n) for n in default] in [

@@ -1,10 +1,11 @@
-"""nntrain.race: the race's computations, its widget and its static companion."""
+"""nntrain.widgets.race: the race's computations, its widget and its static companion."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nntrain import optim, race
+from nntrain import optim
+from nntrain.widgets import race
 from nntrain.core import Parameter
 
 pytestmark = pytest.mark.ch4

@@ -1,6 +1,6 @@
 """The built page of chapter 3 holds its two explorers that compute in the page, and works offline (`make build` first).
 
-The explorers (nntrain.live_quadratic) are ``<figure class="nntrain-live ...">``
+The explorers (nntrain.widgets.live_quadratic) are ``<figure class="nntrain-live ...">``
 snippets: sliders, an inline SVG that Python drew for the starting values (the
 figure a reader sees without JavaScript), the numbers as ``data-*`` attributes,
 a readout, a caption and one inline script. tests/test_live_quadratic.py checks

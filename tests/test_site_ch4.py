@@ -27,7 +27,7 @@ def test_page_embeds_the_race_companion(page):
 
 
 def test_page_holds_the_momentum_explorer(page):
-    # nntrain.live_momentum: one <figure class="nntrain-live ..."> with its inline script
+    # nntrain.widgets.live_momentum: one <figure class="nntrain-live ..."> with its inline script
     assert re.search(r'<figure[^>]*id="ch4-momentum"', page)
     assert 'class="nntrain-live' in page
 

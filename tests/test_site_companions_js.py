@@ -64,7 +64,7 @@ def run_probe(page_path):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium)")
 # chapter 3 has no precomputed companion any more: its two explorers compute in the page
-# (nntrain.live_quadratic; tests/test_live_quadratic.py and tests/test_site_ch3.py check them)
+# (nntrain.widgets.live_quadratic; tests/test_live_quadratic.py and tests/test_site_ch3.py check them)
 @pytest.mark.parametrize("page, n_companions", [("03_convergence.html", 0), ("04_adaptive_methods.html", 1),
                                                ("05_minibatches.html", 1), ("06_initialization.html", 1),
                                                ("07_batch_norm.html", 1)])

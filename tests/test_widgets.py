@@ -1,9 +1,9 @@
-"""nntrain.widgets: the widgets' computations without a browser, the builders driven by code, the companions."""
+"""nntrain.widgets.quadratic: the widgets' computations without a browser, the builders driven by code, the companions."""
 import numpy as np
 import pytest
 
 from nntrain import rates
-from nntrain.widgets import (QUADRATIC_2D_GRID, STEP_SIZE_GRID, plot_quadratic_2d, plot_step_size,
+from nntrain.widgets.quadratic import (QUADRATIC_2D_GRID, STEP_SIZE_GRID, plot_quadratic_2d, plot_step_size,
                              quadratic_2d_state, step_size_state)
 
 pytestmark = pytest.mark.ch3
@@ -74,7 +74,7 @@ def test_render_functions_make_two_panel_figures():
 
 def test_step_size_widget_driven_by_code():
     pytest.importorskip("ipywidgets")
-    from nntrain.widgets import step_size_widget
+    from nntrain.widgets.quadratic import step_size_widget
 
     w = step_size_widget()
     slider = w.sliders["ratio"]
@@ -89,7 +89,7 @@ def test_step_size_widget_driven_by_code():
 
 def test_quadratic_2d_widget_driven_by_code():
     pytest.importorskip("ipywidgets")
-    from nntrain.widgets import quadratic_2d_widget
+    from nntrain.widgets.quadratic import quadratic_2d_widget
 
     w = quadratic_2d_widget()
     w.sliders["kappa"].value = 0.1  # below the slider's range: clamped to kappa = 1
@@ -105,7 +105,7 @@ def test_quadratic_2d_widget_driven_by_code():
 
 def test_widget_reports_invalid_state_instead_of_raising():
     ipw = pytest.importorskip("ipywidgets")
-    from nntrain.widgets import _wire
+    from nntrain.widgets.quadratic import _wire
 
     slider = ipw.FloatSlider(value=1.0, min=-1.0, max=1.0)
     box = _wire({"ratio": slider}, lambda ratio: step_size_state(ratio), plot_step_size)
@@ -115,7 +115,7 @@ def test_widget_reports_invalid_state_instead_of_raising():
 
 def test_companions_are_self_contained_with_one_frame_per_setting():
     pytest.importorskip("IPython")
-    from nntrain.widgets import quadratic_2d_companion, step_size_companion
+    from nntrain.widgets.quadratic import quadratic_2d_companion, step_size_companion
 
     one = step_size_companion({"ratio": [0.5, 2.0]})
     two = quadratic_2d_companion({"eta": [1.0], "kappa": [1.0, 10.0], "angle_deg": [0.0]}, steps=10)

@@ -43,7 +43,8 @@ Chapter 8, PyTorch (the only subpackage that imports torch)
                training (device-agnostic loop), lbfgs, timing
 Presentation (matplotlib / ipywidgets)
     plotting   the book's figure style
-    widgets, race, batch_widget, init_widget, bn_widget  interactive figures for Jupyter
-    companion  kernel-free slider figures for the static website
+    widgets    a subpackage, one module per chapter: ipywidgets for Jupyter,
+               companions (precomputed slider figures) and explorers that
+               compute in the page, for the static website; see its docstring
 """
 __version__ = "0.1.0"

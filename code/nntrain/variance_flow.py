@@ -13,7 +13,7 @@ compromise Var(w) = 2 / (N_x + N_y).
 :func:`chain_product` is the ASU STP598 slides' one-dimensional picture of the
 same thing: y = x w_1 w_2 ... w_L and its gradient with respect to each w_i.
 Everything here is numpy; the figures and the widget are in
-:mod:`nntrain.init_widget`.
+:mod:`nntrain.widgets.init`.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 :func:`batch_experiment` computes (numpy only); :func:`batch_figure` draws
 one setting; :func:`batch_widget` is the ipywidgets version (needs a kernel)
 and :func:`batch_companion` the static one for the website (every setting of a
-small grid precomputed, see :mod:`nntrain.companion`). matplotlib and
+small grid precomputed, see :mod:`nntrain.widgets.companion`). matplotlib and
 ipywidgets are imported inside the functions that draw.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
-from . import batch_noise as bn
-from .synthetic import linear_regression
+from .. import batch_noise as bn
+from ..synthetic import linear_regression
 
 __all__ = ["PROBLEM_SEED", "problem", "batch_experiment", "batch_figure", "batch_widget", "batch_companion"]
 
@@ -61,7 +61,7 @@ def batch_figure(batch_size: int, lr: float, result: dict | None = None, width: 
     """Loss above the minimum against epoch (left) and the histogram of gradient noise (right)."""
     import matplotlib.pyplot as plt
 
-    from .plotting import LINESTYLES, PALETTE, finish
+    from ..plotting import LINESTYLES, PALETTE, finish
 
     r = batch_experiment(batch_size, lr) if result is None else result
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(width, height))

@@ -23,7 +23,7 @@ every number in Python; the page's script computes the same ones, operation for
 operation, and writes them into ``data-*`` attributes of the ``<figure>`` (``data-rates``,
 ``data-regimes``, ``data-bounds``, ..., ``data-path``: the first 41 iterates), where
 tests/test_live_momentum.py compares them with momentum_theory and with SGD runs.
-Shared machinery (formatting, ids, the script's head): :mod:`nntrain.live_page`.
+Shared machinery (formatting, ids, the script's head): :mod:`nntrain.widgets.live_page`.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ import numpy as np
 
 from nntrain import momentum_theory as mt  # absolute, so this file can move into a subpackage unchanged
 from nntrain import rates
-from nntrain.live_page import (BLUE, GREEN, GREY, ORANGE, ROW, SKY, STYLE, TARGET, VERMILLION, button,
+from .live_page import (BLUE, GREEN, GREY, ORANGE, ROW, SKY, STYLE, TARGET, VERMILLION, button,
                                compact_json, data_attrs, display, fix, is_real, log_ticks, new_uid, num, pts,
                                script, slider, steps_attr, visible, JS_HEAD, JS_STEPS, JS_VISIBLE)
 

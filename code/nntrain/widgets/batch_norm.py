@@ -7,7 +7,7 @@ and with the same minibatch order; :func:`bn_figure` draws one learning rate:
 the training loss per epoch (left) and the test accuracy per epoch (right),
 both nets in one frame; :func:`bn_widget` is the ipywidgets version (needs a
 kernel) and :func:`bn_companion` the static one for the website (every
-learning rate of a small grid precomputed, see :mod:`nntrain.companion`).
+learning rate of a small grid precomputed, see :mod:`nntrain.widgets.companion`).
 matplotlib and ipywidgets are imported inside the functions that draw.
 """
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import Sequence
 
 import numpy as np
 
-from .batch_norm import BatchNorm1d
-from .data import digits, minibatches
-from .layers import Linear, ReLU, Sequential
-from .losses import softmax_cross_entropy
-from .optim import SGD
-from .train import fit
+from ..batch_norm import BatchNorm1d
+from ..data import digits, minibatches
+from ..layers import Linear, ReLU, Sequential
+from ..losses import softmax_cross_entropy
+from ..optim import SGD
+from ..train import fit
 
 __all__ = ["LIMIT", "LOSS_YLIM", "COMPANION_LRS", "STYLE", "build_mlp",
            "evaluate", "bn_experiment", "bn_results", "bn_figure",
@@ -166,7 +166,7 @@ def bn_figure(lr: float, results: dict | None = None, width: float = 9.0,
     """
     import matplotlib.pyplot as plt
 
-    from .plotting import PALETTE
+    from ..plotting import PALETTE
 
     rs = bn_results(lr) if results is None else results
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(width, height),

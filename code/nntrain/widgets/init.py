@@ -6,7 +6,7 @@ setting: the variance of the signal and of the gradient per layer (left) and
 histograms of the activations at three layers (right); :func:`flow_widget` is
 the ipywidgets version (needs a kernel) and :func:`flow_companion` the static
 one for the website (every setting of a small grid precomputed, see
-:mod:`nntrain.companion`). matplotlib and ipywidgets are imported inside the
+:mod:`nntrain.widgets.companion`). matplotlib and ipywidgets are imported inside the
 functions that draw.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .variance_flow import signal_flow
+from ..variance_flow import signal_flow
 
 __all__ = ["WIDTH", "N_INPUTS", "SEED", "KEEP", "YLIM", "XRANGE",
            "flow_result", "hist_layers", "flow_figure", "flow_widget",
@@ -75,7 +75,7 @@ def flow_figure(depth: int, activation: str, gain: float,
     """
     import matplotlib.pyplot as plt
 
-    from .plotting import LINESTYLES, PALETTE
+    from ..plotting import LINESTYLES, PALETTE
 
     r = flow_result(depth, activation, gain) if result is None else result
     L = len(r["forward"]) - 1

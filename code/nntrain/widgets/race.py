@@ -7,7 +7,7 @@ small multiples (one panel of loss curves per learning rate and momentum, so
 settings are compared side by side rather than from memory),
 :func:`race_widget` is the interactive version (ipywidgets, needs a kernel)
 and :func:`race_companion` the static one for the website (one small-multiples
-frame per problem and beta2, see :mod:`nntrain.companion`). Every optimizer is
+frame per problem and beta2, see :mod:`nntrain.widgets.companion`). Every optimizer is
 drawn in its book-wide style (:func:`nntrain.plotting.optimizer_style`).
 matplotlib and ipywidgets are imported only inside the functions that draw.
 """
@@ -18,11 +18,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import optim
-from .core import Parameter
-from .descent import Trajectory, run_optimizer
-from .functions import Rosenbrock
-from .quadratic import Quadratic
+from .. import optim
+from ..core import Parameter
+from ..descent import Trajectory, run_optimizer
+from ..functions import Rosenbrock
+from ..quadratic import Quadratic
 
 __all__ = ["RACERS", "PROBLEMS", "START", "COMPANION_LRS", "COMPANION_STEPS", "make_racer", "problem", "race",
            "run_starts", "race_figure", "race_grid", "race_widget", "race_companion"]
@@ -141,7 +141,7 @@ def race_figure(problem_name: str, races: dict[str, Trajectory], title: str = ""
     """Paths on the contour plot (left) and loss against iteration (right); returns the Figure."""
     import matplotlib.pyplot as plt
 
-    from .plotting import finish, optimizer_style
+    from ..plotting import finish, optimizer_style
 
     prob = problem(problem_name)
     (x0, x1), (y0, y1) = _view(problem_name)
@@ -180,7 +180,7 @@ def race_grid(problem_name: str, names: Sequence[str] = ("SGD", "Momentum", "Nes
     """
     import matplotlib.pyplot as plt
 
-    from .plotting import optimizer_style
+    from ..plotting import optimizer_style
 
     lrs = COMPANION_LRS[problem_name] if lrs is None else tuple(lrs)
     steps = COMPANION_STEPS[problem_name] if steps is None else int(steps)

@@ -10,7 +10,7 @@ Each widget is three layers, so everything but the sliders runs without a browse
    :func:`step_size_widget`, :func:`quadratic_2d_widget`; and a *companion*
    (:func:`step_size_companion`, :func:`quadratic_2d_companion`) that
    precomputes the figure over a grid of slider values with
-   :func:`nntrain.companion.slider_figure`, for pages with no kernel.
+   :func:`nntrain.widgets.companion.slider_figure`, for pages with no kernel.
 
 Slider bounds keep eta > 0 and kappa >= 1; a state that is still invalid is
 reported in the widget's message line, never as a traceback.
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import rates
-from .descent import Trajectory, gradient_descent
-from .quadratic import Quadratic
+from .. import rates
+from ..descent import Trajectory, gradient_descent
+from ..quadratic import Quadratic
 
 __all__ = ["StepSizeState", "Quadratic2DState", "step_size_state", "quadratic_2d_state",
            "plot_step_size", "plot_quadratic_2d", "step_size_widget", "quadratic_2d_widget",
@@ -125,7 +125,7 @@ def plot_step_size(state: StepSizeState, width: float = 8.0, height: float = 3.2
     """Two panels: the iterates on the parabola, and |w_t - w*| against iteration (log scale). Returns a Figure."""
     import matplotlib.pyplot as plt
 
-    from .plotting import COLORS, finish, use_book_style
+    from ..plotting import COLORS, finish, use_book_style
 
     use_book_style()
     # a fixed layout: constrained layout would double the drawing time of every companion frame
@@ -158,7 +158,7 @@ def plot_quadratic_2d(state: Quadratic2DState, width: float = 8.0, height: float
     """Two panels: contours with the trajectory, and the per-eigendirection factors as bars. Returns a Figure."""
     import matplotlib.pyplot as plt
 
-    from .plotting import COLORS, finish, use_book_style
+    from ..plotting import COLORS, finish, use_book_style
 
     use_book_style()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(width, height), gridspec_kw={"width_ratios": [1.5, 1]},

@@ -1,6 +1,6 @@
 """What every explorer that computes in the page needs: formatting, ids, data attributes, the script's head.
 
-An explorer (:mod:`nntrain.live_quadratic`, :mod:`nntrain.live_momentum`) is
+An explorer (:mod:`nntrain.widgets.live_quadratic`, :mod:`nntrain.widgets.live_momentum`) is
 one self-contained HTML snippet: a ``<figure>`` holding sliders, an inline SVG
 drawn by Python for the starting values, a readout, a caption, and a short ES5
 script that recomputes and redraws everything when a slider moves. Python and

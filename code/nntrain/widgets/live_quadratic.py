@@ -17,7 +17,7 @@ moves and writes its numbers into ``data-*`` attributes of the ``<figure>``
 :mod:`nntrain.rates` and :mod:`nntrain.descent`. :func:`step_size_numbers` and
 :func:`quadratic_2d_numbers` compute the same numbers in Python. Ids are
 deterministic (``uid``, or ``live-step-size-1``, ... in call order); the
-machinery shared with :mod:`nntrain.live_momentum` is in :mod:`nntrain.live_page`.
+machinery shared with :mod:`nntrain.widgets.live_momentum` is in :mod:`nntrain.widgets.live_page`.
 The figures use chapter 3's notation: the loss E(w), the iteration counter k
 and the iterates w^(k).
 """
@@ -27,7 +27,7 @@ import html
 import math
 
 from nntrain import rates  # absolute, so this file can move into a subpackage unchanged
-from nntrain.live_page import (BLUE, BTN, GREEN, GREY, ORANGE, ROW, SKY, STYLE, TARGET, VERMILLION, button,
+from .live_page import (BLUE, BTN, GREEN, GREY, ORANGE, ROW, SKY, STYLE, TARGET, VERMILLION, button,
                                compact_json, data_attrs, display, fix, is_real, log_ticks, new_uid, num, pts,
                                script, slider, steps_attr, steps_text, ticks, visible, JS_HEAD, JS_STEPS, JS_VISIBLE)
 

@@ -8,8 +8,11 @@ presses "set heavy ball to its best", and compares what the page computes with
 nntrain.momentum_theory (rates, regimes, stability edges, critical curves, the
 optimum) and with runs of nntrain.optim.SGD(momentum=β, nesterov=...) (the first
 41 iterates), to 1e-9; it also checks that the script redraws exactly the figure
-Python drew. Without Chromium or playwright the browser tests skip, except with
-CI=true, where they fail.
+Python drew, that Nesterov's underdamped rate is √(β(1 − ηλ)) (not the heavy
+ball's √β), that the steep error at the best setting rises above the reference
+line at 1 (chapter 4's transient), and that the β label of the (ηλ, β) plane
+sits outside its data area and tick labels and touches nothing. Without Chromium
+or playwright the browser tests skip, except with CI=true, where they fail.
 """
 import json
 import math
@@ -157,6 +160,46 @@ def test_the_figure_is_complete_without_javascript():
     assert "<figcaption" in lm.momentum_html(uid="z")
 
 
+# Nesterov with both axes underdamped: (ηλ_max, β, log10 κ)
+NESTEROV_UNDERDAMPED = [(0.5, 0.9, 1.0), (0.9, 0.5, 0.5), (0.3, 0.99, 2.0), (0.95, 0.2, 0.0)]
+
+
+def nesterov_underdamped_readout(d: dict, text: dict):
+    """The readout's rates against the closed form √(β(1 − ηλ)) (momentum_theory not used), both axes."""
+    beta, el = float(d["beta"]), json.loads(d["eta-lambdas"])
+    assert d["method"] == "nesterov" and json.loads(d["regimes"]) == ["underdamped"] * 2
+    want = [math.sqrt(beta * (1 - x)) for x in el]
+    assert all(same(a, b, 1e-12) for a, b in zip(json.loads(d["rates"]), want)), (d["rates"], want)
+    assert [text["nl-r0"], text["nl-r1"], text["nl-rate"]] == [lp.fix(w, 4) for w in want + [max(want)]]
+    assert lp.fix(math.sqrt(beta), 4) not in (text["nl-r0"], text["nl-r1"])     # not the heavy ball's √β
+
+
+@pytest.mark.parametrize("s, beta, lk", NESTEROV_UNDERDAMPED)
+def test_nesterov_underdamped_rate_without_javascript(s, beta, lk):
+    d = parse(lm.momentum_html(s, beta, 10.0 ** lk, "nesterov", uid="x"))
+    nesterov_underdamped_readout(d.data, d.text)
+
+
+def test_reference_line_beta_label_and_caption():
+    G = lm.GEOM
+    for args in [(), (1.36, 0.9, 10.0, "nesterov"), (3.85, 0.95, 1000.0)]:
+        s = parse(lm.momentum_html(*args, uid="x"))
+        one = s.attrs["nl-one"][0]          # the starting error |w_i(t)| / |w_i(0)| = 1, across the panel
+        assert (one["x1"], one["x2"]) == (str(G["M"][0]), str(G["M"][1]))
+        assert one["y1"] == one["y2"] == lp.fix(lm._log_y(1.0), 1) and "stroke-dasharray" in one
+        label = s.attrs["nl-blabel"][0]     # left of the plane's tick labels, right of the error panel
+        assert G["M"][1] < float(label["x"]) < G["R"][0] - 30 and G["R"][2] < float(label["y"]) < G["R"][3]
+    text = lm.momentum_html(uid="x")
+    caption = re.search(r"<figcaption.*?</figcaption>", text, re.S).group(0)
+    # chapter 4's convention: step t uses g_t = ∇E(w_{t-1}); torch's buffer and its two steps
+    for piece in ["g<sub>t</sub> = ∇E(w<sub>t−1</sub>)", "b<sub>t</sub> = βb<sub>t−1</sub> + g<sub>t</sub>",
+                  "(b<sub>1</sub> = g<sub>1</sub>)", "w<sub>t</sub> = w<sub>t−1</sub> − ηb<sub>t</sub>",
+                  "w<sub>t</sub> = w<sub>t−1</sub> − η(g<sub>t</sub> + βb<sub>t</sub>) for Nesterov",
+                  "√β for the heavy ball (√(β(1 − ηλ)) for Nesterov)", "dotted line"]:
+        assert piece in caption, piece
+    assert "∇E(w<sub>t</sub>)" not in caption and "dotted: 1, the start" in text
+
+
 @pytest.mark.parametrize("s, beta, lk, method, regimes", SETTINGS)
 def test_python_numbers_follow_the_package(s, beta, lk, method, regimes):
     kappa = 10.0 ** lk
@@ -267,6 +310,58 @@ def test_the_optimum_button(page, log10_kappa):
                ["critically damped"] * 2)
     # At a double root the rate is ill-conditioned: rounding ε in the discriminant moves it by √ε ~ 1e-8.
     assert all(same(r, mt.optimal_rate(kappa), 1e-7) for r in rs)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("s, beta, lk", NESTEROV_UNDERDAMPED)
+def test_the_page_prints_nesterovs_underdamped_rate(page, s, beta, lk):
+    move(page, "m-move", 0.5, 0.5, 1.0, "heavy ball")      # from elsewhere, so that the script must redraw
+    move(page, "m-move", s, beta, lk, "nesterov")
+    now = live(page, "m-move")
+    nesterov_underdamped_readout(now.data, now.text)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("log10_kappa, peak, at", [(math.log10(25), 1.93, 2), (3.0, 11.6, 15)])
+def test_the_steep_error_rises_above_the_line_at_one(page, log10_kappa, peak, at):
+    """Chapter 4: at the best setting the steep error peaks at 1.93 (κ = 25, t = 2) and 11.6 (κ = 1000, t = 15)."""
+    move(page, "m-move", 1.2, 0.9, log10_kappa, "nesterov")
+    page.page.click("#m-move .nl-opt")
+    now = live(page, "m-move")
+    err = np.abs(np.array(json.loads(now.data["path"]))[:, 1]) / abs(lm.W0[1])
+    assert round(err.max(), 2 if peak < 10 else 1) == peak and int(err.argmax()) == at
+    line = float(now.attrs["nl-one"][0]["y1"])
+    assert line == float(lp.fix(lm._log_y(1.0), 1))
+    ys = [float(p.split(",")[1]) for p in now.attrs["nl-e1"][0]["points"].split()]
+    assert ys[0] == line and min(ys) < line                # drawn above the line at 1
+    assert ys[at] == float(lp.fix(lm._log_y(err.max()), 1))
+
+
+BOXES = """svg => {
+  const box = e => { const r = e.getBBox(); return [r.x, r.y, r.x + r.width, r.y + r.height]; };
+  const label = svg.querySelector(".nl-blabel");
+  const rest = Array.from(svg.querySelectorAll("text, circle")).filter(
+    e => e !== label && !e.closest("defs") && e.getAttribute("visibility") !== "hidden");
+  return {label: box(label), rest: rest.map(e => [e.tagName, e.getAttribute("x"), box(e)])};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("log10_kappa", [0.0, 1.0, 3.0])
+@pytest.mark.parametrize("method", lm.METHODS)
+def test_the_beta_label_sits_outside_the_plane(page, log10_kappa, method):
+    move(page, "m-move", 1.2, 0.9, log10_kappa, "nesterov")
+    if method == "heavy ball":
+        page.page.click("#m-move .nl-opt")                   # the optimum's circles, near the β axis for large κ
+    assert live(page, "m-move").data["method"] == method
+    b = page.page.eval_on_selector("#m-move svg", BOXES)
+    (x0, y0, x1, y1), M, R = b["label"], lm.GEOM["M"], lm.GEOM["R"]
+    ticks = [r[2] for r in b["rest"] if r[0] == "text" and r[1] == str(R[0] - 5)]
+    assert len(ticks) == 5
+    assert M[1] < x0 and x1 + 2 <= min(t[0] for t in ticks) and x1 < R[0]   # left of the tick labels
+    assert R[2] <= y0 and y1 <= R[3]
+    for tag, _, (a0, b0, a1, b1) in b["rest"]:
+        assert a1 + 2 <= x0 or x1 + 2 <= a0 or b1 + 2 <= y0 or y1 + 2 <= b0, (tag, (a0, b0, a1, b1), b["label"])
 
 
 @pytest.mark.browser

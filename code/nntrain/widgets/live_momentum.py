@@ -9,7 +9,8 @@ of the discriminant names the regime, and the stable region ends at
 
 (a) the iterates of torch's ``SGD(lr=η, momentum=β, nesterov=...)`` on the contours;
 (b) the distance to the minimum along each axis against t (log scale), with
-    the predicted rate ρ^t dashed;
+    the predicted rate ρ^t dashed and a dotted line at 1, the start, above
+    which the steep axis's error rises at the heavy ball's best setting;
 (c) the (ηλ, β) plane of the chosen method: the underdamped band between the
     critical-damping curves, the unstable region beyond the stability edge,
     the two axes of the problem (ηλ_min, ηλ_max at the current β) and, for the
@@ -46,8 +47,9 @@ S_MAX, BETA_MAX, KAPPA_MAX = 4.0, 0.99, 1000.0
 W0 = (-2.5, 1.5)                          # the start; the minimiser is the origin
 PATH_SHOWN = 41                           # data-path holds the first 41 iterates (the SVG draws them all)
 
-# SVG viewBox 0 0 760 290: L the contours (w in [-3, 3]^2), M the errors against t, R the (ηλ, β) plane.
-GEOM = {"L": [40, 250, 30, 240], "M": [305, 505, 30, 240], "R": [550, 750, 30, 240], "box": 3.0,
+# SVG viewBox 0 0 760 290: L the contours (w in [-3, 3]^2), M the errors against t, R the (ηλ, β) plane
+# (R starts at 562, leaving room for its β label left of its tick labels).
+GEOM = {"L": [40, 250, 30, 240], "M": [305, 505, 30, 240], "R": [562, 750, 30, 240], "box": 3.0,
         "levels": [0.375 * k for k in range(1, 9)], "logmin": -12, "logmax": 3, "xmax": S_MAX,
         "betas": [(k / 40) ** 2 for k in range(40)] + [0.999]}   # denser near β = 0, where √β is steep
 
@@ -212,6 +214,7 @@ def momentum_html(eta_lmax: float = 1.6, beta: float = 0.5, kappa: float = 10.0,
     ell = "".join(f'<ellipse class="nl-level" cx="{cx}" cy="{cy}" rx="{fix(a * unit, 2)}" ry="{ry}"/>'
                   for a, ry in zip(GEOM["levels"], g["ry"]))
     lo, hi = GEOM["logmin"], GEOM["logmax"]
+    one = fix(_log_y(1.0), 1)      # the starting error, |w_i| / |w_i(0)| = 1: the transient's reference
     yt = log_ticks(M0, M1, lambda v: M3 - (v - lo) / (hi - lo) * (M3 - M2), (3, 0, -3, -6, -9, -12))
     tt = "".join(f'<text x="{fix(M0 + t / steps * (M1 - M0), 1)}" y="{M3 + 14}" text-anchor="middle">{t}</text>'
                  for t in range(0, steps + 1, max(1, steps // 4)))
@@ -262,13 +265,15 @@ marker-start="url(#{dot})" marker-mid="url(#{dot})" marker-end="url(#{dot})" cli
 <text x="{x0 - 6}" y="{cy + 4}" text-anchor="end">w₂</text>
 <text x="{x0}" y="{y0 - 10}">contours of (w₁² + κw₂²)/2, iterates</text>
 <rect x="{M0}" y="{M2}" width="{M1 - M0}" height="{M3 - M2}" fill="none" stroke="#bbb"/>{yt}{tt}
+<line class="nl-one" x1="{M0}" x2="{M1}" y1="{one}" y2="{one}" stroke="#333" stroke-width="1.2" \
+stroke-dasharray="2 2"/>
 <g clip-path="url(#{uid}-clipM)" fill="none" stroke-width="1.4">
 <polyline class="nl-e0" points="{g['e0']}" stroke="{GREEN}"/><polyline class="nl-e1" points="{g['e1']}" \
 stroke="{ORANGE}"/><polyline class="nl-g0" points="{g['g0']}" stroke="{GREEN}" stroke-dasharray="5 3" \
 stroke-width="1.1"/><polyline class="nl-g1" points="{g['g1']}" stroke="{ORANGE}" stroke-dasharray="5 3" \
 stroke-width="1.1"/></g>
 <text x="{(M0 + M1) / 2}" y="{M3 + 30}" text-anchor="middle">step t (dashed: rate<tspan baseline-shift="super" \
-font-size="9">t</tspan>)</text>
+font-size="9">t</tspan>; dotted: 1, the start)</text>
 <text x="{M0}" y="{M2 - 10}">|w<tspan baseline-shift="sub" font-size="9">i</tspan>| per axis, relative, \
 log scale</text>
 <polygon class="nl-unstable" points="{g['unstable']}" fill="{VERMILLION}" fill-opacity="0.13"/>
@@ -283,7 +288,7 @@ visibility="{g['ovis']}"/>
 visibility="{g['ovis']}"/>
 <circle class="nl-m0" cx="{g['m0']}" cy="{g['by']}" r="4.5" fill="{GREEN}" stroke="#fff"/>
 <circle class="nl-m1" cx="{g['m1']}" cy="{g['by']}" r="4.5" fill="{ORANGE}" stroke="#fff"/>
-<text x="{R0 - 20}" y="{R2 + 30}" text-anchor="middle" font-size="14">β</text>
+<text class="nl-blabel" x="{R0 - 44}" y="{(R2 + R3) / 2 + 5}" text-anchor="middle" font-size="14">β</text>
 <text x="{fix(R0 + 3.3 / S_MAX * (R1 - R0), 1)}" y="{R3 - 12}" fill="{VERMILLION}" text-anchor="middle">unstable</text>
 <text x="{(R0 + R1) / 2}" y="{R3 + 30}" text-anchor="middle">ηλ (blue band: underdamped)</text>
 <text x="{R0}" y="{R2 - 10}">(ηλ, β) plane of <tspan class="nl-pname">{_name(n['method'])}</tspan></text>
@@ -302,11 +307,16 @@ visibility="{g['ovis']}"/>
 <b class="nl-gd-star">{fix(n['gd_rate_star'], 4)}</b></p>
 <figcaption id="{uid}-caption" style="font-size:13px;color:#444;text-align:left;margin-top:0.3em">torch's \
 SGD with momentum β on a quadratic with eigenvalues 1 (shallow axis, green) and κ (steep axis, orange), the step \
-set as ηλ<sub>max</sub>. Per axis the iteration is a 2 × 2 linear map whose larger eigenvalue (in modulus) is the \
-rate: inside the blue band of the (ηλ, β) plane the eigenvalues are complex, the error spirals, and the rate is \
+set as ηλ<sub>max</sub>. Step t uses the gradient g<sub>t</sub> = ∇E(w<sub>t−1</sub>): the buffer \
+b<sub>t</sub> = βb<sub>t−1</sub> + g<sub>t</sub> (b<sub>1</sub> = g<sub>1</sub>), then w<sub>t</sub> = \
+w<sub>t−1</sub> − ηb<sub>t</sub>, or w<sub>t</sub> = w<sub>t−1</sub> − η(g<sub>t</sub> + βb<sub>t</sub>) for \
+Nesterov. Per axis the iteration is a 2 × 2 linear map whose larger eigenvalue (in modulus) is the rate: \
+inside the blue band of the (ηλ, β) plane the eigenvalues are complex, the error spirals, and the rate is \
 √β for the heavy ball (√(β(1 − ηλ)) for Nesterov); outside it they are real and the larger sets the rate; \
 beyond the red edge one exceeds 1 in modulus. The heavy ball is fastest when the band just spans both axes \
-(circles in its plane); Nesterov's stable region is smaller, ηλ &lt; (2 + 2β)/(1 + 2β). A small script computes the run in the page; \
+(circles in its plane); Nesterov's stable region is smaller, ηλ &lt; (2 + 2β)/(1 + 2β). The dotted line of \
+the error panel is 1, the start: the map is not symmetric, so an error can first grow above it before it decays (the steep axis at the \
+heavy ball's best setting). A small script computes the run in the page; \
 without it the figure shows ηλ<sub>max</sub> = {n['eta_lmax']:g}, β = {n['beta']:g}, κ = {n['kappa']:g} \
 and {_name(n['method'])}.</figcaption>
 {script(_JS, cfg)}

@@ -320,6 +320,36 @@ def launch_problems(visit: Visit, notebook: str) -> list[str]:
     return problems
 
 
+@contextlib.contextmanager
+def snippet_page(root: pathlib.Path, parts: list[str], title: str, cannot_run):
+    """Serve HTML snippets in one 780-pixel column (the book's) from ``root`` and yield the loaded
+    :class:`Visit` (offline; requests to other hosts recorded in ``visit.blocked``). ``cannot_run(reason)``
+    is called (and must raise) when Chromium does not start."""
+    from playwright.sync_api import sync_playwright
+
+    (root / "index.html").write_text(
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+        '<body style="margin:0"><main style="width:780px;margin:0 auto">' + "\n".join(parts)
+        + "</main></body></html>", encoding="utf-8")
+    with sync_playwright() as pw:
+        try:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        except Exception as e:  # noqa: BLE001
+            cannot_run(f"{chromium_path()} did not start: {str(e).splitlines()[0]}")
+        try:
+            with serve(root) as origin:
+                blocked: list[str] = []
+                context = offline_context(browser, origin, blocked)
+                visit = load(context, origin + "/index.html")
+                visit.blocked, visit.shots = blocked, root
+                try:
+                    yield visit
+                finally:
+                    context.close()
+        finally:
+            browser.close()
+
+
 def screenshot(visit: Visit, path: pathlib.Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     visit.page.screenshot(path=str(path), full_page=True)

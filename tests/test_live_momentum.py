@@ -235,29 +235,13 @@ def page(tmp_path_factory):
     reason = bc.unavailable()
     if reason:
         cannot_run(reason)
-    from playwright.sync_api import sync_playwright
-
     root = tmp_path_factory.mktemp("live-momentum")
     parts = [lm.momentum_html(*a, uid=u) for u, a in STARTS.items()]
     parts += [lm.momentum_html(uid="m-move")]
     statics = {u: parse(p) for u, p in zip(STARTS, parts)}
-    (root / "index.html").write_text(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>momentum</title></head>'
-        '<body style="margin:0"><main style="width:780px;margin:0 auto">' + "\n".join(parts) + "</main></body></html>",
-        encoding="utf-8")
-    with sync_playwright() as pw:
-        try:
-            browser = pw.chromium.launch(executable_path=bc.chromium_path(), args=bc.CHROMIUM_ARGS)
-        except Exception as e:  # noqa: BLE001
-            cannot_run(f"{bc.chromium_path()} did not start: {str(e).splitlines()[0]}")
-        with bc.serve(root) as origin:
-            blocked = []
-            context = bc.offline_context(browser, origin, blocked)
-            visit = bc.load(context, origin + "/index.html")
-            visit.statics, visit.blocked, visit.shots = statics, blocked, root
-            yield visit
-            context.close()
-        browser.close()
+    with bc.snippet_page(root, parts, "momentum", cannot_run) as visit:
+        visit.statics = statics
+        yield visit
 
 
 def live(visit, uid):

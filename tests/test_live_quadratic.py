@@ -261,8 +261,6 @@ def page(tmp_path_factory):
     reason = bc.unavailable()
     if reason:
         cannot_run(reason)
-    from playwright.sync_api import sync_playwright
-
     root = tmp_path_factory.mktemp("live")
     parts = [lq.step_size_html(r, uid=u) for u, r in STARTS_1D.items()]
     parts += [lq.quadratic_2d_html(s, k, uid=u) for u, (s, k) in STARTS_2D.items()]
@@ -270,23 +268,9 @@ def page(tmp_path_factory):
     parts += [lq.quadratic_2d_html(**CHAPTER_2D, uid=u) for u in ("q-chapter", "q-chapter-move")]
     statics = {u: parse(p) for u, p in zip([*STARTS_1D, *STARTS_2D], parts)}
     statics["q-chapter"] = parse(parts[-2])
-    (root / "index.html").write_text(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>explorers</title></head>'
-        '<body style="margin:0"><main style="width:780px;margin:0 auto">' + "\n".join(parts) + "</main></body></html>",
-        encoding="utf-8")
-    with sync_playwright() as pw:
-        try:
-            browser = pw.chromium.launch(executable_path=bc.chromium_path(), args=bc.CHROMIUM_ARGS)
-        except Exception as e:  # noqa: BLE001
-            cannot_run(f"{bc.chromium_path()} did not start: {str(e).splitlines()[0]}")
-        with bc.serve(root) as origin:
-            blocked = []
-            context = bc.offline_context(browser, origin, blocked)
-            visit = bc.load(context, origin + "/index.html")
-            visit.statics, visit.blocked, visit.shots = statics, blocked, root
-            yield visit
-            context.close()
-        browser.close()
+    with bc.snippet_page(root, parts, "explorers", cannot_run) as visit:
+        visit.statics = statics
+        yield visit
 
 
 def live(visit, uid) -> _Snippet:

@@ -304,3 +304,45 @@ def test_sgd_step_allocates_no_parameter_sized_temporaries(kwargs):
         finally:
             tracemalloc.stop()
         assert peak < 8 * n / 4, (type(opt).__name__, kwargs, peak)
+
+
+# ------------------------------------------------------- updates in blocks
+def test_blocks_are_views_that_cover_the_arrays_once():
+    from nntrain.optim.base import BLOCK, blocks
+    a = np.arange(2 * BLOCK + 5, dtype=float).reshape(-1, 1)
+    b = np.zeros_like(a)
+    pieces = list(blocks(a, b))
+    assert [len(x) for x, _ in pieces] == [BLOCK, BLOCK, 5]
+    for x, y in pieces:
+        y += x                                # writing through the views
+    assert np.array_equal(b, a)
+    t = np.ones((3, 4)).T                     # not C-contiguous: one whole block
+    (whole, ), = [tuple(blk) for blk in blocks(t)]
+    assert whole is t
+
+
+@pytest.mark.parametrize("kwargs", [dict(momentum=0.9), dict(momentum=0.9, nesterov=True),
+                                    dict(momentum=0.9, dampening=0.3, weight_decay=0.01), dict()])
+def test_sgd_in_blocks_is_bit_identical_to_whole_arrays(kwargs, monkeypatch):
+    """The blocks change where the arithmetic happens, not what it computes:
+    several blocks, one block, and a non-contiguous parameter give the same bits."""
+    from nntrain.optim import SGD, base
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal(1000)
+    grads = [rng.standard_normal(1000) for _ in range(5)]
+
+    def run(block, transpose=False):
+        monkeypatch.setattr(base, "BLOCK", block)
+        p = Parameter(w0.reshape(25, 40))
+        if transpose:
+            p.data = np.ascontiguousarray(p.data.T).T   # same values, Fortran order
+        opt = SGD([p], lr=0.1, **kwargs)
+        for g in grads:
+            p.grad[...] = g.reshape(25, 40)
+            opt.step()
+        return p.data.copy()
+
+    whole = run(1 << 30)
+    assert np.array_equal(run(64), whole)
+    assert np.array_equal(run(7), whole)
+    assert np.array_equal(run(64, transpose=True), whole)

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..core import Parameter
-from .base import Optimizer, check_beta, check_lr, check_nonneg
+from .base import Optimizer, blocks, check_beta, check_lr, check_nonneg
 
 __all__ = ["SGD", "MomentumVelocity", "MomentumAverage"]
 
@@ -65,28 +65,31 @@ class SGD(Optimizer):
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float, momentum: float,
                dampening: float, weight_decay: float, nesterov: bool) -> None:
-        # In place, with one reused work array: each line is one pass over
-        # memory, the same passes as torch's foreach kernels (see make bench).
-        tmp = self.scratch(p)
         if weight_decay != 0:
             g = g + weight_decay * p                  # a new array: g is never modified
-        d = g
+        arrays = [p, g]
+        first = False
         if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = g.copy()
-            else:
-                buf *= momentum
-                if dampening == 0:
-                    buf += g
+            if "momentum_buffer" not in state:        # torch: the buffer starts as g
+                state["momentum_buffer"] = g.copy()
+                first = True
+            arrays.append(state["momentum_buffer"])
+        # In place, block by block (see blocks): each block of the buffer is
+        # updated and used for the step while it is still in cache. tmp is a
+        # reused work array, so no step allocates.
+        for p_, g_, *buf_ in blocks(*arrays):
+            tmp = self.scratch(p_)
+            d = g_
+            if buf_:
+                buf = buf_[0]
+                if not first:
+                    buf *= momentum
+                    buf += g_ if dampening == 0 else np.multiply(g_, 1 - dampening, out=tmp)
+                if nesterov:
+                    d = np.add(g_, np.multiply(buf, momentum, out=tmp), out=tmp)
                 else:
-                    buf += np.multiply(g, 1 - dampening, out=tmp)
-            if nesterov:
-                d = np.multiply(buf, momentum, out=tmp)
-                d += g
-            else:
-                d = buf
-        p -= np.multiply(d, lr, out=tmp)
+                    d = buf
+            p_ -= np.multiply(d, lr, out=tmp)
 
 
 class MomentumVelocity(Optimizer):

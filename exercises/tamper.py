@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import re
+import threading
 import zipfile
 from collections.abc import Iterable
 
@@ -167,12 +168,23 @@ def _root(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+# CPython 3.11's ast.parse keeps its recursion depth in shared state, so two
+# threads parsing at once (grade.py grades with a thread pool) can fail with
+# "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905).
+_AST_LOCK = threading.Lock()
+
+
+def _parse(code: str) -> ast.AST:
+    with _AST_LOCK:
+        return ast.parse(code)
+
+
 def _screen_code(code: str) -> list[str]:
     code = "\n".join(
         "" if ln.lstrip().startswith(("%", "!")) or _ALLOWED_OTTER.match(ln)
         else ln for ln in code.splitlines())
     try:
-        tree = ast.parse(code)
+        tree = _parse(code)
     except SyntaxError:
         return []          # it will fail to run; nothing to game
     modules = _imported_names(tree)

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from nntrain import optim
 from nntrain.core import Parameter
-from nntrain.optim.errata import Adam001, Adadelta003, rprop_002_direction
+from nntrain.optim.errata import AdamCS231n, AdadeltaMIT, rprop_aalto_direction
 
 pytestmark = pytest.mark.ch4
 
@@ -52,7 +52,7 @@ def test_empty_or_duplicate_params_are_rejected(cls):
 
 @pytest.mark.parametrize("betas", [(1.0, 0.999), (0.9, 1.0), (-0.1, 0.9), (0.9, 1.5)])
 def test_betas_outside_unit_interval_are_rejected(betas):
-    for cls in (optim.Adam, optim.AdamW, Adam001):
+    for cls in (optim.Adam, optim.AdamW, AdamCS231n):
         with pytest.raises(ValueError, match="betas"):
             cls([Parameter(np.zeros(2))], lr=0.1, betas=betas)
 
@@ -146,7 +146,7 @@ def test_torch_rprop_skips_instead_of_reverting():
 
 def test_aalto_rprop_direction_is_the_sign():
     g = np.array([-3.0, -1e-2, 2e-3, 5.0])
-    np.testing.assert_allclose(rprop_002_direction(g, eps=1e-12), np.sign(g), rtol=1e-6)
+    np.testing.assert_allclose(rprop_aalto_direction(g, eps=1e-12), np.sign(g), rtol=1e-6)
 
 
 # -- QuickProp ------------------------------------------------------------------
@@ -204,10 +204,10 @@ def test_quickprop_solves_a_1d_quadratic_in_one_secant_step():
 
 
 # -- errata ---------------------------------------------------------------------
-def test_adam001_feeds_corrected_average_back():
+def test_cs231n_adam_feeds_corrected_average_back():
     """For a constant gradient, Adam's mhat is exactly g; the CS231n-style notes' v grows beyond g."""
     p, q = Parameter(np.zeros(1)), Parameter(np.zeros(1))
-    adam, bad = optim.Adam([p], lr=0.0), Adam001([q], lr=0.0)
+    adam, bad = optim.Adam([p], lr=0.0), AdamCS231n([q], lr=0.0)
     for _ in range(3):
         for opt, par in ((adam, p), (bad, q)):
             opt.zero_grad()
@@ -220,7 +220,7 @@ def test_adam001_feeds_corrected_average_back():
 
 def test_mit_adadelta_equals_rmsprop_exactly():
     A, b, w0 = _valley()
-    x = run(lambda p: Adadelta003(p, lr=0.05, gamma=0.9, eps=1e-8), A, b, w0, 30)
+    x = run(lambda p: AdadeltaMIT(p, lr=0.05, gamma=0.9, eps=1e-8), A, b, w0, 30)
     y = run(lambda p: optim.RMSprop(p, lr=0.05, alpha=0.9, eps=1e-8), A, b, w0, 30)
     np.testing.assert_allclose(x, y, rtol=1e-12)
 

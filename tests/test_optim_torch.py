@@ -147,18 +147,18 @@ def test_planted_bug_adam_variants_are_rejected(variant):
 
 def test_planted_bug_notes_adam_is_rejected():
     """The CS231n-style notes' Adam (corrected averages fed back) agrees with torch at step 1 only."""
-    from nntrain.optim.errata import Adam001
-    problems = mismatches(lambda p: Adam001(p, lr=0.05, eps=0.0), lambda p: torch.optim.Adam(p, lr=0.05, eps=0.0,
+    from nntrain.optim.errata import AdamCS231n
+    problems = mismatches(lambda p: AdamCS231n(p, lr=0.05, eps=0.0), lambda p: torch.optim.Adam(p, lr=0.05, eps=0.0,
                                                                                               foreach=False),
                           compare_state=False)
     assert problems and problems[0].startswith("step 2:")
 
 
 def test_mit_adadelta_is_rmsprop_not_adadelta():
-    from nntrain.optim.errata import Adadelta003
-    assert mismatches(lambda p: Adadelta003(p, lr=0.01, gamma=0.9, eps=1e-8),
+    from nntrain.optim.errata import AdadeltaMIT
+    assert mismatches(lambda p: AdadeltaMIT(p, lr=0.01, gamma=0.9, eps=1e-8),
                       lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-8, foreach=False),
                       compare_state=False) == []
-    assert mismatches(lambda p: Adadelta003(p, lr=1.0, gamma=0.9, eps=1e-6),
+    assert mismatches(lambda p: AdadeltaMIT(p, lr=1.0, gamma=0.9, eps=1e-6),
                       lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.9, eps=1e-6, foreach=False),
                       compare_state=False) != []

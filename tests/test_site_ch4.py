@@ -41,7 +41,7 @@ def test_appendix_tables_link_back_to_the_computations():
         pytest.fail("the appendix page is not built: run `make build` before the site tests")
     text = APPENDIX.read_text(encoding="utf-8")
     assert text.count("<table") >= 3
-    for label in ("ch4-errata-adam001", "ch4-errata-beta2", "ch4-errata-cmu-adam", "ch4-errata-delta",
+    for label in ("ch4-errata-adam-cs231n", "ch4-errata-beta2", "ch4-errata-cmu-adam", "ch4-errata-delta",
                   "ch4-noise-floor", "ch4-errata-eps"):
         assert f"04_adaptive_methods.html#{label}" in text, label
     # the study question on beta = 0.1 against 0.9, and Rprop's two variants, link where they are answered

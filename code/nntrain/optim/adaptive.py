@@ -184,7 +184,7 @@ class Adam(Optimizer):
     The raw averages m and v are what the recursion carries; the corrected
     copies are only used for the step (the CS231n-style notes feed the
     corrected values back,
-    see :class:`nntrain.optim.errata.Adam001`). epsilon is *outside* the root
+    see :class:`nntrain.optim.errata.AdamCS231n`). epsilon is *outside* the root
     (Kingma and Ba, torch, the CMU notes, the Aalto slides); the MIT appendix
     and the ASU slides put it inside,
     sqrt(vhat + eps): set ``eps_inside_sqrt=True`` for that variant.

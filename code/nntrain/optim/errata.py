@@ -3,13 +3,13 @@
 These are *not* for use; chapter 4 runs them next to the correct
 optimizers to show the difference numerically.
 
-* :class:`Adam001`: Adam as written in the CS231n-style notes, with the
+* :class:`AdamCS231n`: Adam as written in the CS231n-style notes, with the
   bias-corrected averages fed back into the recursion and epsilon (1e-7)
   inside the root.
-* :class:`Adadelta003`: the rule the MIT 6.036-style appendix calls
+* :class:`AdadeltaMIT`: the rule the MIT 6.036-style appendix calls
   "adadelta", which is RMSProp (epsilon outside the root) and not Zeiler's
   Adadelta.
-* :func:`rprop_002_direction`: the Aalto slides' Rprop formula
+* :func:`rprop_aalto_direction`: the Aalto slides' Rprop formula
   g / sqrt(g^2 + eps), which is sign(g) up to eps.
 
 The digits in these names are old file labels of the course materials, kept
@@ -24,10 +24,10 @@ import numpy as np
 from ..core import Parameter
 from .base import Optimizer, check_beta, check_lr, check_nonneg
 
-__all__ = ["Adam001", "Adadelta003", "rprop_002_direction"]
+__all__ = ["AdamCS231n", "AdadeltaMIT", "rprop_aalto_direction"]
 
 
-class Adam001(Optimizer):
+class AdamCS231n(Optimizer):
     r"""Adam as the CS231n-style notes write it (an erratum: the corrected averages re-enter the recursion).
 
     With v_0 = c_0 = 0 (``exp_avg``, ``exp_avg_sq`` hold the *corrected* values)::
@@ -64,7 +64,7 @@ class Adam001(Optimizer):
         p -= lr * state["exp_avg"] / np.sqrt(state["exp_avg_sq"] + eps)
 
 
-class Adadelta003(Optimizer):
+class AdadeltaMIT(Optimizer):
     r"""The rule the MIT appendix (B.0.1.3) calls "adadelta": one leaky average, epsilon outside the root.
 
     With G_0 = 0 (``square_avg``)::
@@ -93,7 +93,7 @@ class Adadelta003(Optimizer):
         p -= lr * g / (np.sqrt(G) + eps)
 
 
-def rprop_002_direction(g: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+def rprop_aalto_direction(g: np.ndarray, eps: float = 1e-8) -> np.ndarray:
     """The Aalto slides' Rprop direction g / sqrt(g^2 + eps): sign(g) up to eps (same shape as ``g``)."""
     g = np.asarray(g, dtype=np.float64)
     check_nonneg(eps, "eps")

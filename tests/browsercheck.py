@@ -221,34 +221,50 @@ def link_problems(visit: Visit, root: pathlib.Path, origin: str) -> list[str]:
     return problems
 
 
-def companion_problems(visit: Visit) -> list[str]:
-    """Every slider of every companion, moved from its minimum to its maximum, changes the picture and its alt text."""
-    page, problems = visit.page, []
-    companions = page.locator(".nntrain-companion")
-    for i in range(companions.count()):
-        root = companions.nth(i)
-        name = root.get_attribute("id") or f"companion {i + 1}"
-        img, sliders = root.locator("img").first, root.locator('input[type="range"]')
-        if sliders.count() == 0 or img.count() == 0:
-            problems.append(f"{name}: no slider or no picture")
+def _slider_sweeps(visit: Visit, selector: str, kind: str, complete, state):
+    """For every slider of every ``selector`` figure: (name, label, state at the slider's minimum,
+    state at its maximum), moved from the keyboard as a reader would; problems of figures that are not
+    ``complete(root)`` or whose slider cannot be moved come back as strings."""
+    figures = visit.page.locator(selector)
+    for i in range(figures.count()):
+        root = figures.nth(i)
+        name = root.get_attribute("id") or f"{kind} {i + 1}"
+        sliders = root.locator('input[type="range"]')
+        if sliders.count() == 0 or not complete(root):
+            yield f"{name}: no slider or no picture"
             continue
         for j in range(sliders.count()):
             slider = sliders.nth(j)
             label = slider.get_attribute("aria-label") or f"slider {j + 1}"
             shown = []
             try:
-                for key in ("Home", "End"):  # as a reader would, from the keyboard
+                for key in ("Home", "End"):
                     slider.press(key, timeout=5000)
-                    shown.append((img.get_attribute("src"), img.get_attribute("alt")))
+                    shown.append(state(root))
             except Exception as e:  # noqa: BLE001
-                problems.append(f"{name}: slider {label!r} cannot be moved ({str(e).splitlines()[0]})")
+                yield f"{name}: slider {label!r} cannot be moved ({str(e).splitlines()[0]})"
                 continue
-            (src0, alt0), (src1, alt1) = shown
-            if src0 == src1:
-                problems.append(f"{name}: moving {label!r} from its minimum to its maximum does not change the picture")
-            if alt0 == alt1:
-                problems.append(f"{name}: moving {label!r} from its minimum to its maximum does not change the alt text")
-            problems += [f"{name}: placeholder alt text {a!r}" for a in {alt0, alt1} if not real_alt(a)]
+            yield name, label, shown[0], shown[1]
+
+
+def companion_problems(visit: Visit) -> list[str]:
+    """Every slider of every companion, moved from its minimum to its maximum, changes the picture and its alt text."""
+    def picture(root):
+        img = root.locator("img").first
+        return img.get_attribute("src"), img.get_attribute("alt")
+
+    problems = []
+    for sweep in _slider_sweeps(visit, ".nntrain-companion", "companion",
+                                lambda root: root.locator("img").count() > 0, picture):
+        if isinstance(sweep, str):
+            problems.append(sweep)
+            continue
+        name, label, (src0, alt0), (src1, alt1) = sweep
+        if src0 == src1:
+            problems.append(f"{name}: moving {label!r} from its minimum to its maximum does not change the picture")
+        if alt0 == alt1:
+            problems.append(f"{name}: moving {label!r} from its minimum to its maximum does not change the alt text")
+        problems += [f"{name}: placeholder alt text {a!r}" for a in {alt0, alt1} if not real_alt(a)]
     return problems
 
 
@@ -260,32 +276,19 @@ _LIVE_STATE = """fig => [fig.getAttributeNames().filter(n => n.startsWith('data-
 def live_problems(visit: Visit) -> list[str]:
     """Every slider of every explorer that computes in the page (``.nntrain-live``), moved from its minimum
     to its maximum, changes the numbers the page computed (its ``data-*`` attributes) and its SVG's label."""
-    page, problems = visit.page, []
-    figures = page.locator(".nntrain-live")
-    for i in range(figures.count()):
-        root = figures.nth(i)
-        name = root.get_attribute("id") or f"explorer {i + 1}"
-        sliders = root.locator('input[type="range"]')
-        if sliders.count() == 0 or root.locator('svg[role="img"]').count() == 0:
-            problems.append(f"{name}: no slider or no labelled SVG figure")
+    problems = []
+    for sweep in _slider_sweeps(visit, ".nntrain-live", "explorer",
+                                lambda root: root.locator('svg[role="img"]').count() > 0,
+                                lambda root: root.evaluate(_LIVE_STATE)):
+        if isinstance(sweep, str):
+            problems.append(sweep)
             continue
-        for j in range(sliders.count()):
-            slider = sliders.nth(j)
-            label = slider.get_attribute("aria-label") or f"slider {j + 1}"
-            shown = []
-            try:
-                for key in ("Home", "End"):
-                    slider.press(key, timeout=5000)
-                    shown.append(root.evaluate(_LIVE_STATE))
-            except Exception as e:  # noqa: BLE001
-                problems.append(f"{name}: slider {label!r} cannot be moved ({str(e).splitlines()[0]})")
-                continue
-            (data0, aria0), (data1, aria1) = shown
-            if data0 == data1:
-                problems.append(f"{name}: moving {label!r} from its minimum to its maximum does not change "
-                                "what the page computes")
-            if not aria1 or aria0 == aria1:
-                problems.append(f"{name}: moving {label!r} does not change the figure's label")
+        name, label, (data0, aria0), (data1, aria1) = sweep
+        if data0 == data1:
+            problems.append(f"{name}: moving {label!r} from its minimum to its maximum does not change "
+                            "what the page computes")
+        if not aria1 or aria0 == aria1:
+            problems.append(f"{name}: moving {label!r} does not change the figure's label")
     return problems
 
 

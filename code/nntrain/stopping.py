@@ -48,17 +48,21 @@ class StopResult:
         return len(self.w) - 1
 
 
-def descend(f: Callable, grad: Callable, w0, eta: float, rule: str, tol: float, max_iter: int = 10_000) -> StopResult:
-    """Run gradient descent from ``w0`` (shape (D,)) until ``rule`` fires or ``max_iter`` steps.
-
-    ``f`` maps (D,) to a float, ``grad`` maps (D,) to (D,). ``eta`` > 0, ``tol`` > 0.
-    """
+def _check_rule(rule: str, eta: float, tol: float) -> None:
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}; got {rule!r}.")
     if not (np.isfinite(eta) and eta > 0):
         raise ValueError(f"the step size eta must be positive; got {eta}.")
     if not (np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be positive; got {tol}.")
+
+
+def descend(f: Callable, grad: Callable, w0, eta: float, rule: str, tol: float, max_iter: int = 10_000) -> StopResult:
+    """Run gradient descent from ``w0`` (shape (D,)) until ``rule`` fires or ``max_iter`` steps.
+
+    ``f`` maps (D,) to a float, ``grad`` maps (D,) to (D,). ``eta`` > 0, ``tol`` > 0.
+    """
+    _check_rule(rule, eta, tol)
     w = np.array(w0, dtype=np.float64)
     if w.ndim != 1:
         raise ValueError(f"w0 must be a vector of shape (D,); got shape {w.shape}.")
@@ -81,15 +85,6 @@ def descend(f: Callable, grad: Callable, w0, eta: float, rule: str, tol: float, 
             return StopResult(np.array(ws), np.array(losses), rule, True)
         w = w_new
     return StopResult(np.array(ws), np.array(losses), rule, False)
-
-
-def _check_rule(rule: str, eta: float, tol: float) -> None:
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}; got {rule!r}.")
-    if not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"the step size eta must be positive; got {eta}.")
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be positive; got {tol}.")
 
 
 def quadratic_stop(A, b, w0, eta: float, rule: str, tol: float, max_iter: int = 10_000) -> int | None:

@@ -93,10 +93,9 @@ def batch_widget(batch_sizes: Sequence[int] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
     ``ipywidgets.Image`` (as chapter 4's race), so the saved notebook and
     nbval see one and the same output. ``box.redraw()`` recomputes.
     """
-    import io
-
     import ipywidgets as W
-    import matplotlib.pyplot as plt
+
+    from .companion import png_bytes
 
     wide = {"description_width": "8em"}
     b_w = W.SelectionSlider(options=list(batch_sizes), value=16 if 16 in batch_sizes else batch_sizes[0],
@@ -106,10 +105,7 @@ def batch_widget(batch_sizes: Sequence[int] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
     def redraw(*_):
         fig = batch_figure(b_w.value, lr_w.value)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        plt.close(fig)
-        image.value = buf.getvalue()
+        image.value = png_bytes(fig)
 
     for w in (b_w, lr_w):
         w.observe(redraw, names="value")

@@ -243,10 +243,9 @@ def bn_widget(lr: float = 0.3):
     ``box.controls`` maps "lr" and "batch_norm" to their widgets. Results
     are cached per learning rate (about half a second each).
     """
-    import io
-
     import ipywidgets as W
-    import matplotlib.pyplot as plt
+
+    from .companion import png_bytes
 
     wide = {"description_width": "8em"}
     lr_w = W.FloatLogSlider(value=lr, base=10, min=-3, max=1.5, step=0.5,
@@ -264,10 +263,7 @@ def bn_widget(lr: float = 0.3):
         if key not in cache:
             cache[key] = bn_results(key)
         fig = bn_figure(key, cache[key], show=shown[bn_w.value])
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        plt.close(fig)
-        image.value = buf.getvalue()
+        image.value = png_bytes(fig)
 
     for w in (lr_w, bn_w):
         w.observe(redraw, names="value")

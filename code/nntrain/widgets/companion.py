@@ -24,7 +24,7 @@ import json
 import re
 from typing import Callable, Mapping, Sequence
 
-__all__ = ["slider_figure", "render_frames", "companion_html", "MAX_FRAMES"]
+__all__ = ["slider_figure", "render_frames", "companion_html", "png_bytes", "MAX_FRAMES"]
 
 MAX_FRAMES = 400
 
@@ -35,18 +35,23 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def png_bytes(fig, dpi: int = 80) -> bytes:
+    """The figure as PNG bytes; the figure is closed (widgets redraw often)."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
 def render_frames(render: Callable, params: Mapping[str, Sequence], dpi: int = 72) -> list[bytes]:
     """PNG bytes for every setting, in row-major order of ``params`` (last name fastest)."""
-    import matplotlib.pyplot as plt
 
     names = list(params)
     frames = []
     for combo in itertools.product(*(params[n] for n in names)):
-        fig = render(**dict(zip(names, combo)))
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi)
-        plt.close(fig)
-        frames.append(buf.getvalue())
+        frames.append(png_bytes(render(**dict(zip(names, combo))), dpi))
     return frames
 
 

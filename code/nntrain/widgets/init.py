@@ -170,10 +170,9 @@ def flow_widget(depth: int = 30, activation: str = "tanh", gain: float = 1.0):
     ``box.redraw()`` recomputes; ``box.image`` is the image and
     ``box.controls`` maps "depth", "activation", "gain" to their widgets.
     """
-    import io
-
     import ipywidgets as W
-    import matplotlib.pyplot as plt
+
+    from .companion import png_bytes
 
     wide = {"description_width": "6em"}
     depth_w = W.IntSlider(value=depth, min=5, max=50, step=5,
@@ -188,10 +187,7 @@ def flow_widget(depth: int = 30, activation: str = "tanh", gain: float = 1.0):
 
     def redraw(*_):
         fig = flow_figure(depth_w.value, act_w.value, gain_w.value)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        plt.close(fig)
-        image.value = buf.getvalue()
+        image.value = png_bytes(fig)
 
     for w in (depth_w, act_w, gain_w):
         w.observe(redraw, names="value")

@@ -199,10 +199,9 @@ def _wire(sliders: dict, compute, render):
     into an ``Output`` widget), so no display messages leave the cell: the
     saved notebook, nbval and a live kernel all see the same single output.
     """
-    import io
-
     import ipywidgets as ipw
-    import matplotlib.pyplot as plt
+
+    from .companion import png_bytes
 
     message = ipw.HTML()
     image = ipw.Image(format="png", layout=ipw.Layout(max_width="760px"))
@@ -215,11 +214,9 @@ def _wire(sliders: dict, compute, render):
             box.state = None
             return
         fig = render(state)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        plt.close(fig)
+        png = png_bytes(fig)
         message.value = state.message()
-        image.value = buf.getvalue()
+        image.value = png
         box.state = state
 
     box = ipw.VBox([*sliders.values(), message, image])

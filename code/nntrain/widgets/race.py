@@ -233,10 +233,9 @@ def race_widget(names: Sequence[str] = ("SGD", "Momentum", "Nesterov", "RMSprop"
     one and the same output. ``box.redraw()`` recomputes; ``box.message`` and
     ``box.image`` are the message line and the picture.
     """
-    import io
-
     import ipywidgets as W
-    import matplotlib.pyplot as plt
+
+    from .companion import png_bytes
 
     wide = {"description_width": "8em"}  # room for the labels, which are cut off by default
     prob_w = W.Dropdown(options=list(PROBLEMS), value="valley", description="problem", style=wide)
@@ -253,11 +252,9 @@ def race_widget(names: Sequence[str] = ("SGD", "Momentum", "Nesterov", "RMSprop"
             return
         races = race(prob_w.value, who.value, lr_w.value, b1_w.value, b2_w.value, steps)
         fig = race_figure(prob_w.value, races)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        plt.close(fig)
+        png = png_bytes(fig)
         message.value = ""
-        image.value = buf.getvalue()
+        image.value = png
 
     for w in (prob_w, who, lr_w, b1_w, b2_w):
         w.observe(redraw, names="value")
